@@ -1,0 +1,106 @@
+"""The model catalog: shipped models in resources/models and user models in the platform's user data folder."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from sesr_core.errors import ModelError
+from sesr_core.model_card import read_card
+
+RESOURCES = Path(__file__).resolve().parent.parent / "resources" / "models"
+
+
+def shipped_models_dir() -> Path:
+    """Where the shipped models live (inside a PyInstaller bundle too)."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    return Path(bundle) / "resources" / "models" if bundle else RESOURCES
+
+
+def user_data_dir() -> Path:
+    """The platform's per-user data folder for SESR Studio (``SESR_STUDIO_HOME`` overrides it)."""
+    override = os.environ.get("SESR_STUDIO_HOME")
+    if override:
+        return Path(override)
+    if sys.platform == "win32":
+        return Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming")) / "SESR Studio"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "SESR Studio"
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "sesr-studio"
+
+
+def user_models_dir() -> Path:
+    return user_data_dir() / "models"
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """One model file and what its card says."""
+
+    name: str
+    path: Path
+    scale: int
+    preset: str
+    precision: str
+    macs_per_pixel: int | None
+    params: int | None
+    set5_psnr: float | None
+    set5_ssim: float | None
+    shipped: bool
+    default: bool
+    card: dict
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name, "path": str(self.path), "scale": self.scale, "preset": self.preset,
+            "precision": self.precision, "default": self.default, "macs_per_pixel": self.macs_per_pixel,
+            "params": self.params, "set5_psnr": self.set5_psnr, "set5_ssim": self.set5_ssim, "shipped": self.shipped,
+        }
+
+
+def _entry(path: Path, shipped: bool, defaults: set[str]) -> CatalogEntry | None:
+    card = read_card(path)
+    if card is None or "scale" not in card:
+        return None
+    evaluation = card.get("evaluation") or {}
+    name = card.get("name", path.stem)
+    return CatalogEntry(
+        name=name, path=path, scale=int(card["scale"]), preset=card.get("preset", "custom"),
+        precision=card.get("precision", "fp32"), macs_per_pixel=card.get("macs_per_pixel"),
+        params=card.get("params"), set5_psnr=evaluation.get("psnr"), set5_ssim=evaluation.get("ssim"),
+        shipped=shipped, default=shipped and name in defaults, card=card)
+
+
+def list_models() -> list[CatalogEntry]:
+    """Every model with a card: shipped first, then the user's, each sorted by scale and name."""
+    shipped_dir = shipped_models_dir()
+    defaults_file = shipped_dir / "defaults.txt"
+    defaults = set(defaults_file.read_text().split()) if defaults_file.is_file() else set()
+    entries = []
+    for folder, shipped in ((shipped_dir, True), (user_models_dir(), False)):
+        found = [_entry(p, shipped, defaults) for p in sorted(folder.glob("*.tflite"))] if folder.is_dir() else []
+        entries += sorted((e for e in found if e), key=lambda e: (e.scale, e.name))
+    return entries
+
+
+def default_model(scale: int) -> CatalogEntry:
+    """The default int8 model for ``scale``."""
+    for entry in list_models():
+        if entry.default and entry.scale == scale:
+            return entry
+    raise ModelError(f"No default x{scale} model is installed; pass --model with a .tflite file.")
+
+
+def find_model(name_or_path: str, scale: int | None = None) -> CatalogEntry | Path:
+    """A catalog entry by name, or the path of a .tflite file; raises ModelError with the choices otherwise."""
+    models = list_models()
+    for entry in models:
+        if entry.name == name_or_path and (scale is None or entry.scale == scale):
+            return entry
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    names = ", ".join(e.name for e in models if scale is None or e.scale == scale) or "none installed"
+    raise ModelError(f"'{name_or_path}' is neither a model file nor a known model name; known models: {names}.")

@@ -1,0 +1,64 @@
+"""``sesr eval``: PSNR/SSIM of a model (file, catalog name, run folder, or bicubic) under the field's protocol."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sesr_core.catalog import CatalogEntry, find_model
+from sesr_core.errors import ModelError
+from sesr_core.evaluation import bicubic_predictor, evaluate
+from sesr_core.pairs import load_eval_pairs
+
+
+def register(commands) -> None:
+    parser = commands.add_parser("eval", help="measure PSNR and SSIM (Y channel, border shaved) on a folder")
+    parser.add_argument("--model", required=True, 
+                        help="a .tflite file, a catalog name, a training run folder, or bicubic")
+    parser.add_argument("--scale", type=int, choices=(2, 4), required=True)
+    parser.add_argument("--hr", required=True, metavar="DIR", help="high-resolution ground truth images")
+    parser.add_argument("--lr", metavar="DIR", help="low-resolution inputs with the same file names (default: bicubic)")
+    parser.add_argument("--checkpoint", choices=("last", "best"), default="last", help="for a run folder")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(run=run)
+
+
+def predictor_for(model: str, scale: int, checkpoint: str = "last"):
+    """(LR Y -> SR Y function, description) for a model argument."""
+    if model == "bicubic":
+        return bicubic_predictor(scale), "bicubic"
+    if Path(model).is_dir():
+        from sesr_core.cli.common import require_training
+
+        require_training()
+        from sesr_core.training.trainer import predict_y
+        from sesr_core.training.transfer import restore_fp32_model
+
+        keras_model, spec = restore_fp32_model(model, checkpoint)
+        if spec.model.scale != scale:
+            raise ModelError(f"The run '{model}' trains an x{spec.model.scale} model, not x{scale}; fix --scale.")
+        return predict_y(keras_model), f"{spec.model.name} ({checkpoint} checkpoint)"
+    from sesr_core.runtime.sr_model import SRModel
+
+    found = find_model(model, scale)
+    path = found.path if isinstance(found, CatalogEntry) else found
+    sr_model = SRModel(path)
+    if sr_model.scale != scale:
+        raise ModelError(f"'{path}' is an x{sr_model.scale} model, not x{scale}; fix --scale or pick another model.")
+    return sr_model.upscale_y, f"{path.name} ({sr_model.precision})"
+
+
+def run(args) -> int:
+    predict, description = predictor_for(args.model, args.scale, args.checkpoint)
+    pairs = load_eval_pairs(args.hr, args.scale, args.lr)
+    result = evaluate(predict, pairs, args.scale)
+    if args.json:
+        print(json.dumps({"model": description, "scale": args.scale, **result.to_dict()}, indent=2))
+        return 0
+    width = max(len(s.name) for s in result.scores) + 2
+    print(f"{description}, x{args.scale}, {len(result.scores)} images (Y channel, {args.scale}-pixel border shaved)")
+    print(f"{'image':<{width}}{'PSNR (dB)':>10}{'SSIM':>9}")
+    for score in result.scores:
+        print(f"{score.name:<{width}}{score.psnr:>10.3f}{score.ssim:>9.4f}")
+    print(f"{'mean':<{width}}{result.mean_psnr:>10.3f}{result.mean_ssim:>9.4f}")
+    return 0

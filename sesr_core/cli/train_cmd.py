@@ -1,0 +1,120 @@
+"""``sesr train``: run or resume a training job with a progress line; Ctrl-C stops after a step, checkpointed."""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+from sesr_core.cli.common import ProgressLine, format_duration, require_training
+from sesr_core.cli.info_cmd import config_from_args
+from sesr_core.errors import SesrError
+from sesr_core.jobs import ArtefactEvent, CancelToken, EvaluationEvent, FailedEvent, LogEvent, StepEvent
+from sesr_core.presets import PRESETS
+
+
+def register(commands) -> None:
+    parser = commands.add_parser("train", help="train (or resume) a SESR model",
+                                 description="Train a SESR model from folders of high-resolution images.")
+    parser.add_argument("--preset", default="M5", help=f"{', '.join(PRESETS)} or custom (default M5)")
+    parser.add_argument("-m", type=int, help="custom: number of 3x3 blocks")
+    parser.add_argument("-f", type=int, help="custom: feature channels")
+    parser.add_argument("-p", type=int, help="custom: expansion channels of the linear blocks")
+    parser.add_argument("--scale", type=int, choices=(2, 4), default=2)
+    parser.add_argument("--activation", choices=("prelu", "relu"),
+                        help="default: relu with --qat (int8 has no PReLU), prelu otherwise")
+    parser.add_argument("--data", action="append", default=[], metavar="DIR", help="HR training images (repeatable)")
+    parser.add_argument("--val", metavar="DIR", help="HR validation images (PSNR/SSIM during training)")
+    parser.add_argument("--steps", type=int, default=1000, help="fp32 training steps")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--patch-size", type=int, default=64, help="LR patch side in pixels")
+    parser.add_argument("--learning-rate", type=float, default=5e-4)
+    parser.add_argument("--schedule", choices=("cosine", "constant", "step"), default="cosine")
+    parser.add_argument("--warmup-steps", type=int, default=0)
+    parser.add_argument("--linear-block", choices=("collapsed", "expanded"), default="collapsed")
+    parser.add_argument("--qat", action="store_true", help="add quantisation-aware fine-tuning for int8")
+    parser.add_argument("--qat-steps", type=int, help="QAT steps (default: a fifth of --steps, at least 100)")
+    parser.add_argument("--qat-learning-rate", type=float, default=5e-5)
+    parser.add_argument("--init-from", metavar="RUN_DIR", help="start from a trained run (x2 run for an x4 model)")
+    parser.add_argument("--hr-rescale", type=float, action="append", default=[], metavar="F",
+                        help="also train on HR images downscaled by F (repeatable, e.g. 0.8)")
+    parser.add_argument("--strategy", choices=("default", "mirrored", "multi-worker"), default="default")
+    parser.add_argument("--eval-every", type=int, default=500)
+    parser.add_argument("--checkpoint-every", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder (new, or existing with --resume)")
+    parser.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    parser.add_argument("--no-export", action="store_true", help="do not export .tflite models at the end")
+    parser.set_defaults(run=run)
+
+
+def spec_from_args(args):
+    """A TrainSpec from parsed arguments."""
+    from sesr_core.training.spec import TrainSpec
+
+    if args.activation is None:
+        args.activation = "relu" if args.qat else "prelu"
+    config = config_from_args(args)
+    qat_steps = args.qat_steps if args.qat_steps is not None else (max(100, args.steps // 5) if args.qat else 0)
+    if args.init_from and not Path(args.init_from).is_dir():
+        raise SesrError(f"The run to start from, '{args.init_from}', does not exist; check --init-from.")
+    return TrainSpec(
+        model=config, data_dirs=tuple(args.data), val_dir=args.val, steps=args.steps, batch_size=args.batch_size,
+        patch_size=args.patch_size, learning_rate=args.learning_rate, lr_schedule=args.schedule,
+        warmup_steps=args.warmup_steps, linear_block=args.linear_block, qat=args.qat, qat_steps=qat_steps,
+        qat_learning_rate=args.qat_learning_rate, init_from=args.init_from, hr_rescales=tuple(args.hr_rescale),
+        strategy=args.strategy, eval_every=args.eval_every, checkpoint_every=args.checkpoint_every, seed=args.seed)
+
+
+def run(args) -> int:
+    if not args.data and not args.resume:
+        raise SesrError("Give at least one folder of training images with --data DIR.")
+    trainer = require_training()
+    from sesr_core.training.spec import TrainSpec
+
+    spec = TrainSpec.load(Path(args.out)).with_changes(steps=args.steps) if args.resume and not args.data \
+        else spec_from_args(args)
+    cancel = CancelToken()
+    progress = ProgressLine()
+    started = time.monotonic()
+
+    def on_event(event) -> None:
+        if isinstance(event, StepEvent):
+            remaining = (event.total_steps - event.step) / event.steps_per_second if event.steps_per_second else 0
+            elapsed = format_duration(time.monotonic() - started)
+            progress.update(f"step {event.step}/{event.total_steps}  loss {event.loss:.5f}  "
+                            f"lr {event.learning_rate:.2e}  {event.steps_per_second:.2f} steps/s  "
+                            f"elapsed {elapsed}  ETA {format_duration(remaining)}")
+        elif isinstance(event, LogEvent):
+            progress.print(("warning: " if event.level == "warning" else "") + event.message)
+        elif isinstance(event, EvaluationEvent) and not event.is_baseline:
+            pass  # the trainer logs the line already
+        elif isinstance(event, ArtefactEvent) and event.kind == "model":
+            progress.print(f"wrote {event.path}")
+        elif isinstance(event, FailedEvent):
+            progress.close()
+
+    def on_interrupt(signum, frame) -> None:
+        if cancel.cancelled:
+            raise KeyboardInterrupt
+        progress.print("Stopping after this step (press Ctrl-C again to quit at once)...")
+        cancel.cancel()
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        summary = trainer.train(spec, args.out, on_event, cancel, resume=args.resume)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        progress.close()
+    if summary.get("cancelled"):
+        print(f"Stopped; resume with: sesr train --out {args.out} --resume")
+        return 130
+    if not args.no_export:
+        from sesr_core.training.export_run import export_run
+
+        for precision in ("fp32", "int8"):
+            path, card = export_run(args.out, precision)
+            psnr = card["evaluation"].get("psnr")
+            print(f"exported {path}" + (f"  (PSNR {psnr:.3f} dB on {card['evaluation']['dataset']})" if psnr else ""))
+    print(f"Finished {summary['steps']} steps in {format_duration(summary['elapsed_seconds'])}.")
+    return 0

@@ -1,0 +1,81 @@
+"""(LR, HR) Y-channel image pairs as the field makes them: HR cropped to a multiple of the scale, LR by bicubic."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sesr_core.errors import DatasetError
+from sesr_core.imaging.bicubic import bicubic_downscale, crop_to_multiple
+from sesr_core.imaging.color import rgb_to_y
+from sesr_core.imaging.io import list_images, read_image
+
+
+@dataclass
+class ImagePair:
+    """One image as the network sees it: Y channel in [0, 1], LR and HR (HR = LR size x scale)."""
+
+    name: str
+    lr: np.ndarray
+    hr: np.ndarray
+
+
+def to_uint8(pixels: np.ndarray) -> np.ndarray:
+    """8-bit pixels from an 8- or 16-bit image (16-bit values rounded to the nearest 8-bit level)."""
+    if pixels.dtype == np.uint16:
+        return np.round(pixels.astype(np.float32) / 257.0).astype(np.uint8)
+    return pixels
+
+
+def y_channel(pixels: np.ndarray) -> np.ndarray:
+    """BT.601 Y in [0, 1] of an 8-bit RGB image; a greyscale image counts as RGB with equal channels."""
+    if pixels.ndim == 2:
+        pixels = np.repeat(pixels[..., None], 3, axis=2)
+    return (rgb_to_y(pixels.astype(np.float64)) / 255.0).astype(np.float32)
+
+
+def make_pair(name: str, hr_pixels: np.ndarray, scale: int) -> ImagePair:
+    """Crop HR to a multiple of ``scale``, make LR by MATLAB bicubic, and take Y of both."""
+    hr = crop_to_multiple(to_uint8(hr_pixels), scale)
+    return ImagePair(name, y_channel(bicubic_downscale(hr, scale)), y_channel(hr))
+
+
+def load_eval_pairs(hr_dir: str | Path, scale: int, lr_dir: str | Path | None = None) -> list[ImagePair]:
+    """Pairs for evaluation: HR images of ``hr_dir`` with LR from ``lr_dir`` (same file names) or made by bicubic."""
+    hr_dir = Path(hr_dir)
+    if not hr_dir.is_dir():
+        raise DatasetError(f"The HR folder '{hr_dir}' does not exist; check the path.")
+    files = list_images(hr_dir)
+    if not files:
+        raise DatasetError(f"The HR folder '{hr_dir}' holds no images; point --hr at a folder of PNG or JPEG files.")
+    pairs = []
+    for path in files:
+        hr = to_uint8(read_image(path).pixels)
+        if lr_dir is None:
+            pairs.append(make_pair(path.stem, hr, scale))
+            continue
+        lr_path = _matching_file(Path(lr_dir), path)
+        lr = to_uint8(read_image(lr_path).pixels)
+        hr = hr[: lr.shape[0] * scale, : lr.shape[1] * scale]
+        if hr.shape[0] != lr.shape[0] * scale or hr.shape[1] != lr.shape[1] * scale:
+            raise DatasetError(f"'{lr_path}' is not '{path.name}' downscaled by {scale}; check --lr and --scale.")
+        pairs.append(ImagePair(path.stem, y_channel(lr), y_channel(hr)))
+    return pairs
+
+
+def _matching_file(folder: Path, hr_path: Path) -> Path:
+    if not folder.is_dir():
+        raise DatasetError(f"The LR folder '{folder}' does not exist; check the path.")
+    for candidate in [folder / hr_path.name, *sorted(folder.glob(hr_path.stem + ".*"))]:
+        if candidate.is_file():
+            return candidate
+    raise DatasetError(f"The LR folder '{folder}' has no image named like '{hr_path.name}'; "
+                       "LR and HR file names must match.")
+
+
+def pairs_from_files(files: Sequence[Path], scale: int) -> list[ImagePair]:
+    """Pairs made by bicubic downscaling from a list of HR files."""
+    return [make_pair(path.stem, read_image(path).pixels, scale) for path in files]

@@ -1,0 +1,120 @@
+"""Export a training run to .tflite files with their JSON cards (fp32 twin and fully int8)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from sesr_core.errors import SesrError
+from sesr_core.evaluation import evaluate
+from sesr_core.model_card import make_card, write_card
+from sesr_core.pairs import load_eval_pairs, pairs_from_files
+from sesr_core.runtime.sr_model import SRModel
+from sesr_core.training._tf import tf
+from sesr_core.training.data import collect_image_files
+from sesr_core.training.export import to_fp32_tflite, to_int8_tflite
+from sesr_core.training.network import collapsed_from_training
+from sesr_core.training.qat import quantize_collapsed_model
+from sesr_core.training.run_folder import RunFolder
+from sesr_core.training.spec import TrainSpec
+from sesr_core.training.transfer import restore_fp32_model
+
+REPRESENTATIVE_FILES = 16
+REPRESENTATIVE_PATCH = 96
+
+
+def representative_patches(spec: TrainSpec, count: int = 64, seed: int = 0) -> list[np.ndarray]:
+    """LR patches [1, P, P, 1] from the run's training images, for int8 calibration."""
+    files = collect_image_files(spec.data_dirs)
+    rng = np.random.default_rng(seed)
+    chosen = [files[i] for i in rng.choice(len(files), min(REPRESENTATIVE_FILES, len(files)), replace=False)]
+    pairs = pairs_from_files(chosen, spec.model.scale)
+    patches = []
+    for i in range(count):
+        lr = pairs[i % len(pairs)].lr
+        size = min(REPRESENTATIVE_PATCH, *lr.shape)
+        top = rng.integers(0, lr.shape[0] - size + 1)
+        left = rng.integers(0, lr.shape[1] - size + 1)
+        patches.append(lr[None, top:top + size, left:left + size, None].astype(np.float32))
+    return patches
+
+
+def _quantized_model(run: RunFolder, spec: TrainSpec, which: str):
+    """The QAT model of a run with its checkpoint restored, or None when the run has no QAT phase."""
+    folder = run.best("qat") if which == "best" else run.checkpoints("qat")
+    latest = tf.train.latest_checkpoint(str(folder)) or tf.train.latest_checkpoint(str(run.checkpoints("qat")))
+    if latest is None:
+        return None
+    fp32_model, _ = restore_fp32_model(run.root, "last")
+    quantized = quantize_collapsed_model(collapsed_from_training(fp32_model, spec.model))
+    tf.train.Checkpoint(model=quantized).restore(latest).expect_partial()
+    return quantized
+
+
+def _write_atomic(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix="." + path.name, dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def export_run(run_dir: str | Path, precision: str, out_path: str | Path | None = None, which: str = "last",
+               val_dir: str | Path | None = None, name: str | None = None) -> tuple[Path, dict]:
+    """Write the run's ``precision`` ("int8" or "fp32") .tflite and its card; returns (model path, card).
+
+    int8 comes from the QAT phase when the run has one, else from post-training quantisation of the fp32 model.
+    The card's evaluation is of the written file itself, through the inference runtime, on ``val_dir`` (default:
+    the run's validation folder).
+    """
+    if precision not in ("int8", "fp32"):
+        raise SesrError(f"Unknown precision '{precision}'; use int8 or fp32.")
+    run = RunFolder(Path(run_dir))
+    spec = TrainSpec.load(run.root)
+    state = run.read_state()
+    out = Path(out_path) if out_path else run.models / f"{spec.model.name}-{precision}.tflite"
+    quantized = _quantized_model(run, spec, which) if precision == "int8" else None
+    if quantized is not None:
+        content = to_int8_tflite(quantized, representative_patches(spec, count=8))
+        method = "qat"
+    else:
+        fp32_model, _ = restore_fp32_model(run.root, which)
+        collapsed = collapsed_from_training(fp32_model, spec.model)
+        if precision == "fp32":
+            content, method = to_fp32_tflite(collapsed), "none"
+        else:
+            content, method = to_int8_tflite(collapsed, representative_patches(spec)), "post-training"
+    _write_atomic(out, content)
+
+    model = SRModel(out)
+    evaluation = {}
+    val = val_dir or spec.val_dir
+    if val and Path(val).is_dir():
+        result = evaluate(model.upscale_y, load_eval_pairs(val, spec.model.scale), spec.model.scale)
+        evaluation = {"dataset": Path(val).name, "psnr": round(result.mean_psnr, 4),
+                      "ssim": round(result.mean_ssim, 5),
+                      "images": {s.name: [round(s.psnr, 4), round(s.ssim, 5)] for s in result.scores}}
+    quantization = {"method": method}
+    if precision == "int8":
+        quantization.update(input_scale=float(model.input_quant[0]), input_zero_point=int(model.input_quant[1]),
+                            output_scale=float(model.output_quant[0]), output_zero_point=int(model.output_quant[1]),
+                            weights="int8 per-channel symmetric", activations="int8 per-tensor")
+    training = {
+        "data": [Path(d).name for d in spec.data_dirs],
+        "steps": spec.steps, "qat": spec.qat, "qat_steps": spec.qat_steps if spec.qat else 0,
+        "batch_size": spec.batch_size, "patch_size": spec.patch_size, "learning_rate": spec.learning_rate,
+        "lr_schedule": spec.lr_schedule, "linear_block": spec.linear_block, "hr_rescales": list(spec.hr_rescales),
+        "init_from": Path(spec.init_from).name if spec.init_from else None,
+        "checkpoint": which, "trained_steps": int(state.get("step", 0)),
+        "wall_time_seconds": round(float(state.get("elapsed_seconds", 0.0)), 1),
+    }
+    card = make_card(out, spec.model, precision, training, quantization, evaluation, name=name)
+    write_card(out, card)
+    return out, card

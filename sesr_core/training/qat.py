@@ -1,0 +1,107 @@
+"""Quantisation-aware training with tensorflow-model-optimization on the collapsed network.
+
+QAT fine-tunes the *collapsed* convs, so weights are fake-quantised exactly as the int8 file will hold them:
+per-channel symmetric int8 on each collapsed kernel (short residual included), per-tensor int8 on activations.
+tfmot's default 8-bit scheme does this for Conv2D, ReLU and Add; our one custom layer, DepthToSpace, is a pure
+rearrangement and gets a pass-through QuantizeConfig (its int8 input is already quantised).
+"""
+
+from __future__ import annotations
+
+from sesr_core.training._tf import keras
+from sesr_core.training.network import DepthToSpace
+
+
+def _tfmot():
+    import tensorflow_model_optimization as tfmot
+
+    return tfmot
+
+
+def _pass_through_config():
+    tfmot = _tfmot()
+
+    class PassThroughQuantizeConfig(tfmot.quantization.keras.QuantizeConfig):
+        """No weights, no activations, output left as is: for layers that only move values around."""
+
+        def get_weights_and_quantizers(self, layer):
+            return []
+
+        def get_activations_and_quantizers(self, layer):
+            return []
+
+        def set_quantize_weights(self, layer, quantize_weights):
+            pass
+
+        def set_quantize_activations(self, layer, quantize_activations):
+            pass
+
+        def get_output_quantizers(self, layer):
+            return []
+
+        def get_config(self):
+            return {}
+
+    return PassThroughQuantizeConfig
+
+
+def quantize_collapsed_model(model: keras.Model) -> keras.Model:
+    """A fake-quantised copy of a collapsed SESR model (weights carried over), ready for QAT and int8 export."""
+    tfmot = _tfmot()
+    qkeras = tfmot.quantization.keras
+    config_class = _pass_through_config()
+
+    def annotate(layer):
+        if isinstance(layer, DepthToSpace):
+            return qkeras.quantize_annotate_layer(layer, quantize_config=config_class())
+        if isinstance(layer, keras.layers.InputLayer):
+            return layer
+        return qkeras.quantize_annotate_layer(layer)
+
+    annotated = keras.models.clone_model(model, clone_function=annotate)
+    annotated.set_weights(model.get_weights())
+    with qkeras.quantize_scope({"DepthToSpace": DepthToSpace, "PassThroughQuantizeConfig": config_class}):
+        return qkeras.quantize_apply(annotated)
+
+
+def quantize_scope():
+    """The scope in which a quantised SESR model can be rebuilt or deserialised."""
+    tfmot = _tfmot()
+    return tfmot.quantization.keras.quantize_scope(
+        {"DepthToSpace": DepthToSpace, "PassThroughQuantizeConfig": _pass_through_config()})
+
+
+def calibrate_activation_ranges(quantized: keras.Model, float_model: keras.Model, batches) -> None:
+    """Set every quantiser's range from the float model: kernels per channel, activations by their min/max on
+    ``batches``.
+
+    tfmot starts activation ranges at [-6, 6] and moves them by a slow moving average; starting from measured
+    ranges makes the first QAT step already close to the float model.
+    """
+    names = [layer.name for layer in float_model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    probe = keras.Model(float_model.inputs, [float_model.get_layer(n).output for n in names])
+    low = {n: 0.0 for n in names}
+    high = {n: 0.0 for n in names}
+    input_low, input_high = 0.0, 0.0
+    for batch in batches:
+        input_low = min(input_low, float(batch.min()))
+        input_high = max(input_high, float(batch.max()))
+        for name, out in zip(names, probe(batch, training=False), strict=True):
+            low[name] = min(low[name], float(out.numpy().min()))
+            high[name] = max(high[name], float(out.numpy().max()))
+    for variable in quantized.weights:
+        layer_name, _, var_name = variable.name.partition("/")
+        base, kind = layer_name.removeprefix("quant_"), var_name.split(":")[0]
+        if layer_name == "quantize_layer" and kind in ("quantize_layer_min", "quantize_layer_max"):
+            value = input_low if kind.endswith("min") else input_high
+        elif base in low and kind in ("post_activation_min", "output_min"):
+            value = low[base]
+        elif base in high and kind in ("post_activation_max", "output_max"):
+            value = high[base]
+        elif kind in ("kernel_min", "kernel_max"):
+            kernel = float_model.get_layer(base).get_weights()[0]
+            reach = abs(kernel).reshape(-1, kernel.shape[-1]).max(axis=0)
+            value = -reach if kind == "kernel_min" else reach
+        else:
+            continue
+        variable.assign(value)

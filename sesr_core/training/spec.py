@@ -1,0 +1,96 @@
+"""The training spec: everything that defines a run, serialised as JSON in the run folder (no TensorFlow here)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from sesr_core.errors import SesrError
+from sesr_core.presets import ModelConfig
+
+LR_SCHEDULES = ("constant", "cosine", "step")
+STRATEGIES = ("default", "mirrored", "multi-worker")
+SPEC_FILE = "spec.json"
+
+
+@dataclass(frozen=True)
+class TrainSpec:
+    """One training run. ``steps`` fp32 steps, then ``qat_steps`` quantisation-aware steps when ``qat``."""
+
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data_dirs: tuple[str, ...] = ()
+    val_dir: str | None = None
+    steps: int = 1000
+    batch_size: int = 32
+    patch_size: int = 64
+    learning_rate: float = 5e-4
+    lr_schedule: str = "cosine"
+    warmup_steps: int = 0
+    final_lr_fraction: float = 0.01
+    linear_block: str = "collapsed"
+    qat: bool = False
+    qat_steps: int = 0
+    qat_learning_rate: float = 5e-5
+    init_from: str | None = None
+    hr_rescales: tuple[float, ...] = ()
+    strategy: str = "default"
+    eval_every: int = 500
+    checkpoint_every: int = 500
+    keep_checkpoints: int = 3
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        checks = [
+            (self.steps >= 0 and self.qat_steps >= 0, "The number of steps cannot be negative."),
+            (self.steps + self.qat_steps > 0, "Give at least one training step (--steps, or --qat-steps with --qat)."),
+            (self.batch_size >= 1, "The batch size must be at least 1."),
+            (self.patch_size >= 8, "The patch size must be at least 8 low-resolution pixels."),
+            (self.learning_rate > 0, "The learning rate must be positive."),
+            (self.lr_schedule in LR_SCHEDULES,
+             f"Unknown schedule '{self.lr_schedule}'; use {', '.join(LR_SCHEDULES)}."),
+            (self.linear_block in ("collapsed", "expanded"), "The linear block form must be collapsed or expanded."),
+            (self.strategy in STRATEGIES, f"Unknown strategy '{self.strategy}'; use {', '.join(STRATEGIES)}."),
+            (not self.qat or self.model.activation == "relu",
+             "Quantisation-aware training needs ReLU activations (int8 has no PReLU here); use activation relu."),
+            (self.qat or self.qat_steps == 0, "--qat-steps needs --qat."),
+            (self.eval_every >= 1 and self.checkpoint_every >= 1, "Evaluation and checkpoint intervals must be >= 1."),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise SesrError(message)
+
+    @property
+    def total_steps(self) -> int:
+        return self.steps + (self.qat_steps if self.qat else 0)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["data_dirs"] = list(self.data_dirs)
+        data["hr_rescales"] = list(self.hr_rescales)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TrainSpec:
+        data = dict(data)
+        data["model"] = ModelConfig.from_dict(data["model"])
+        data["data_dirs"] = tuple(data.get("data_dirs", ()))
+        data["hr_rescales"] = tuple(data.get("hr_rescales", ()))
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def save(self, run_dir: Path) -> None:
+        (Path(run_dir) / SPEC_FILE).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+
+    @classmethod
+    def load(cls, run_dir: Path) -> TrainSpec:
+        path = Path(run_dir) / SPEC_FILE
+        if not path.is_file():
+            raise SesrError(f"'{run_dir}' is not a training run folder (it has no {SPEC_FILE}); check the path.")
+        try:
+            return cls.from_dict(json.loads(path.read_text()))
+        except (ValueError, KeyError, TypeError) as err:
+            raise SesrError(f"The run spec '{path}' is damaged ({err}); start a new run.") from err
+
+    def with_changes(self, **changes) -> TrainSpec:
+        return replace(self, **changes)

@@ -1,0 +1,285 @@
+"""The trainer: one function that runs a training spec, reports typed events and honours a cancel token.
+
+A run has up to two phases on one global step counter: fp32 training of the linear-block model (steps
+``0 .. spec.steps``), then quantisation-aware fine-tuning of the collapsed model (``spec.steps .. total``). Each phase
+keeps rolling checkpoints (model + optimiser, so the schedule resumes exactly) and its best one by validation PSNR.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sesr_core.errors import CancelledError, SesrError
+from sesr_core.evaluation import EvalResult, bicubic_predictor, evaluate
+from sesr_core.jobs import (
+    ArtefactEvent,
+    CancelToken,
+    EvaluationEvent,
+    EventCallback,
+    FailedEvent,
+    FinishedEvent,
+    LogEvent,
+    StepEvent,
+    ignore_events,
+)
+from sesr_core.pairs import ImagePair, load_eval_pairs
+from sesr_core.training._tf import keras, tf
+from sesr_core.training.data import load_pairs, patch_dataset
+from sesr_core.training.network import build_training_model, collapsed_from_training
+from sesr_core.training.optim import current_learning_rate, learning_rate_schedule, make_optimizer
+from sesr_core.training.qat import calibrate_activation_ranges, quantize_collapsed_model
+from sesr_core.training.run_folder import RunFolder
+from sesr_core.training.spec import TrainSpec
+from sesr_core.training.transfer import restore_fp32_model, transfer_weights
+
+HISTORY_EVERY = 10
+
+
+def make_strategy(name: str) -> tf.distribute.Strategy:
+    """The tf.distribute strategy: default (one device), mirrored (GPUs of one host), multi-worker (TF_CONFIG)."""
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multi-worker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    return tf.distribute.get_strategy()
+
+
+def predict_y(model: keras.Model) -> Callable[[np.ndarray], np.ndarray]:
+    """LR Y plane -> SR Y plane through a Keras model."""
+    return lambda y: model(y[None, :, :, None].astype(np.float32), training=False).numpy()[0, :, :, 0]
+
+
+@dataclass
+class _Context:
+    spec: TrainSpec
+    run: RunFolder
+    emit: EventCallback
+    cancel: CancelToken
+    strategy: tf.distribute.Strategy
+    train_pairs: list[ImagePair]
+    val_pairs: list[ImagePair]
+    started: float
+    elapsed_before: float
+
+    def log(self, message: str, level: str = "info") -> None:
+        self.run.log_line(f"[{level}] {message}")
+        self.emit(LogEvent(message, level))
+
+    def elapsed(self) -> float:
+        return self.elapsed_before + time.monotonic() - self.started
+
+
+def train(spec: TrainSpec, run_dir: str | Path, on_event: EventCallback = ignore_events,
+          cancel: CancelToken | None = None, resume: bool = False) -> dict:
+    """Run (or with ``resume``, continue) a training run in ``run_dir``; returns a summary dict.
+
+    With ``resume`` the spec saved in the run folder is used, except that ``spec.steps``/``qat_steps`` may extend it.
+    Raises :class:`SesrError` (after a FailedEvent) for user errors; a cancel ends with a checkpoint and a
+    FinishedEvent(cancelled=True).
+    """
+    run = RunFolder(Path(run_dir))
+    cancel = cancel or CancelToken()
+    try:
+        run.create(resume)
+        if resume:
+            saved = TrainSpec.load(run.root)
+            spec = saved.with_changes(steps=max(saved.steps, spec.steps),
+                                      qat_steps=max(saved.qat_steps, spec.qat_steps))
+        spec.save(run.root)
+        context = _prepare(spec, run, on_event, cancel)
+        summary = _run_phases(context)
+    except CancelledError:
+        on_event(FinishedEvent({"run_dir": str(run.root)}, cancelled=True))
+        return {"run_dir": str(run.root), "cancelled": True}
+    except SesrError as err:
+        run.log_line(f"[error] {err}") if run.root.is_dir() else None
+        on_event(FailedEvent(str(err)))
+        raise
+    except Exception as err:
+        reason = f"Training failed ({type(err).__name__}: {err}); see {run.log} for details."
+        if run.root.is_dir():
+            run.log_line(f"[error] {reason}")
+        on_event(FailedEvent(reason))
+        raise
+    on_event(FinishedEvent(summary))
+    return summary
+
+
+def _prepare(spec: TrainSpec, run: RunFolder, emit: EventCallback, cancel: CancelToken) -> _Context:
+    strategy = make_strategy(spec.strategy)
+    context = _Context(spec, run, emit, cancel, strategy, [], [], time.monotonic(),
+                       float(run.read_state().get("elapsed_seconds", 0.0)))
+    context.log(f"Run {run.root}: {spec.model.name}, {spec.total_steps} steps "
+                f"({spec.steps} fp32{f' + {spec.qat_steps} QAT' if spec.qat else ''}), strategy {spec.strategy}.")
+    context.train_pairs = load_pairs(spec.data_dirs, spec.model.scale, spec.patch_size, spec.hr_rescales,
+                                     warn=lambda m: context.log(m, "warning"))
+    context.log(f"Training on {len(context.train_pairs)} images from {', '.join(spec.data_dirs)}.")
+    if spec.val_dir:
+        context.val_pairs = load_eval_pairs(spec.val_dir, spec.model.scale)
+        baseline = evaluate(bicubic_predictor(spec.model.scale), context.val_pairs, spec.model.scale)
+        _emit_evaluation(context, 0, baseline, is_baseline=True)
+    return context
+
+
+def _run_phases(context: _Context) -> dict:
+    spec, run = context.spec, context.run
+    fp32_model = _fp32_phase(context)
+    summary = {"run_dir": str(run.root), "model": spec.model.name, "steps": spec.total_steps}
+    if spec.qat and spec.qat_steps > 0:
+        _qat_phase(context, fp32_model)
+    run.write_state(elapsed_seconds=context.elapsed(), finished=True)
+    summary["elapsed_seconds"] = context.elapsed()
+    history = [r for r in run.read_history() if r.get("type") == "eval"]
+    if history:
+        summary["final_psnr"] = history[-1]["mean_psnr"]
+    return summary
+
+
+def _fp32_phase(context: _Context) -> keras.Model:
+    spec = context.spec
+    with context.strategy.scope():
+        model = build_training_model(spec.model, spec.linear_block)
+        schedule = learning_rate_schedule(spec.lr_schedule, spec.learning_rate, spec.steps, spec.warmup_steps,
+                                          spec.final_lr_fraction)
+        optimizer = make_optimizer(schedule)
+        optimizer.build(model.trainable_variables)
+    restored = _restore_latest(context, "fp32", model, optimizer)
+    if not restored:
+        if spec.init_from:
+            source, source_spec = restore_fp32_model(spec.init_from)
+            copied = transfer_weights(source, source_spec.model, model, spec.model)
+            context.log(f"Initialised {len(copied)} layers from {spec.init_from}: {', '.join(copied)}.")
+        _save(context, "fp32", model, optimizer, 0)
+    _loop(context, "fp32", model, optimizer, first_step=0, last_step=spec.steps)
+    return model
+
+
+def _qat_phase(context: _Context, fp32_model: keras.Model) -> None:
+    spec = context.spec
+    collapsed = collapsed_from_training(fp32_model, spec.model)
+    with context.strategy.scope():
+        quantized = quantize_collapsed_model(collapsed)
+        schedule = learning_rate_schedule("cosine", spec.qat_learning_rate, spec.qat_steps, 0, 0.1)
+        optimizer = make_optimizer(schedule)
+        optimizer.build(quantized.trainable_variables)
+    if not _restore_latest(context, "qat", quantized, optimizer):
+        batches = [lr.numpy() for lr, _ in patch_dataset(context.train_pairs, spec.model.scale, spec.patch_size,
+                                                          spec.batch_size, spec.seed + 7919).take(4)]
+        calibrate_activation_ranges(quantized, collapsed, batches)
+        context.log("Quantisation-aware fine-tuning starts from ranges calibrated on 4 training batches.")
+        _save(context, "qat", quantized, optimizer, spec.steps)
+    _loop(context, "qat", quantized, optimizer, first_step=spec.steps, last_step=spec.total_steps)
+
+
+def _checkpoint(model, optimizer) -> tf.train.Checkpoint:
+    return tf.train.Checkpoint(model=model, optimizer=optimizer)
+
+
+def _managers(context: _Context, phase: str, model, optimizer):
+    run, spec = context.run, context.spec
+    rolling = tf.train.CheckpointManager(_checkpoint(model, optimizer), str(run.checkpoints(phase)),
+                                         max_to_keep=spec.keep_checkpoints, checkpoint_name="ckpt")
+    best = tf.train.CheckpointManager(tf.train.Checkpoint(model=model), str(run.best(phase)), max_to_keep=1,
+                                      checkpoint_name="best")
+    return rolling, best
+
+
+def _restore_latest(context: _Context, phase: str, model, optimizer) -> bool:
+    latest = tf.train.latest_checkpoint(str(context.run.checkpoints(phase)))
+    if latest is None:
+        return False
+    _checkpoint(model, optimizer).restore(latest).assert_existing_objects_matched()
+    context.log(f"Resumed the {phase} phase from {latest} (optimiser step {int(optimizer.iterations)}).")
+    return True
+
+
+def _save(context: _Context, phase: str, model, optimizer, step: int) -> None:
+    rolling, _ = _managers(context, phase, model, optimizer)
+    path = rolling.save(checkpoint_number=step)
+    context.run.write_state(step=step, phase=phase, elapsed_seconds=context.elapsed())
+    context.emit(ArtefactEvent(path, "checkpoint"))
+
+
+def _emit_evaluation(context: _Context, step: int, result: EvalResult, is_baseline: bool = False) -> None:
+    per_image = {s.name: (s.psnr, s.ssim) for s in result.scores}
+    context.emit(EvaluationEvent(step, result.mean_psnr, result.mean_ssim, per_image, is_baseline))
+    kind = "baseline" if is_baseline else "eval"
+    if not is_baseline or not any(r.get("type") == "baseline" for r in context.run.read_history()):
+        context.run.append_history({"type": kind, "step": step, "mean_psnr": result.mean_psnr,
+                                    "mean_ssim": result.mean_ssim, "images": per_image})
+    label = "Bicubic baseline" if is_baseline else f"Step {step}"
+    context.log(f"{label}: PSNR {result.mean_psnr:.3f} dB, SSIM {result.mean_ssim:.4f} on {len(per_image)} images.")
+
+
+def _loop(context: _Context, phase: str, model, optimizer, first_step: int, last_step: int) -> None:
+    spec, run, strategy = context.spec, context.run, context.strategy
+    step = first_step + int(optimizer.iterations)
+    run.truncate_history(step)
+    if step >= last_step:
+        return
+    rolling, best = _managers(context, phase, model, optimizer)
+    best_psnr = float(run.read_state().get(f"best_psnr_{phase}", -np.inf))
+    dataset = patch_dataset(context.train_pairs, spec.model.scale, spec.patch_size, spec.batch_size,
+                            seed=spec.seed * 1_000_003 + step)
+    iterator = iter(strategy.experimental_distribute_dataset(dataset))
+    train_step = _make_train_step(model, optimizer, strategy, spec.batch_size)
+
+    def save(at: int) -> None:
+        context.emit(ArtefactEvent(rolling.save(checkpoint_number=at), "checkpoint"))
+        run.write_state(step=at, phase=phase, elapsed_seconds=context.elapsed(), **{f"best_psnr_{phase}": best_psnr})
+
+    window_start, window_steps = time.monotonic(), 0
+    rate = 0.0
+    while step < last_step:
+        if context.cancel.cancelled:
+            save(step)
+            context.log(f"Stopped at step {step}; resume with --resume {run.root}.")
+            raise CancelledError()
+        learning_rate = current_learning_rate(optimizer)
+        loss = float(train_step(iterator))
+        if not np.isfinite(loss):
+            raise SesrError(f"Training diverged at step {step} (loss {loss}); lower the learning rate and start again.")
+        step += 1
+        window_steps += 1
+        now = time.monotonic()
+        if now - window_start >= 2.0 or window_steps >= 50:
+            rate = window_steps / (now - window_start)
+            window_start, window_steps = now, 0
+        context.emit(StepEvent(step, spec.total_steps, loss, learning_rate, rate))
+        if step % HISTORY_EVERY == 0 or step == last_step:
+            run.append_history({"type": "step", "step": step, "phase": phase, "loss": loss, "lr": learning_rate,
+                                "elapsed": round(context.elapsed(), 2)})
+        if context.val_pairs and (step % spec.eval_every == 0 or step == last_step):
+            result = evaluate(predict_y(model), context.val_pairs, spec.model.scale)
+            _emit_evaluation(context, step, result)
+            if result.mean_psnr > best_psnr:
+                best_psnr = result.mean_psnr
+                best.save(checkpoint_number=step)
+        if step % spec.checkpoint_every == 0 or step == last_step:
+            save(step)
+
+
+def _make_train_step(model, optimizer, strategy, global_batch: int):
+    """A compiled step: L1 loss averaged over the global batch, gradients applied on every replica."""
+
+    def replica_step(lr, hr):
+        with tf.GradientTape() as tape:
+            sr = model(lr, training=True)
+            per_example = tf.reduce_mean(tf.abs(sr - hr), axis=[1, 2, 3])
+            loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch)
+        gradients = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables, strict=True))
+        return loss
+
+    @tf.function
+    def step(iterator):
+        lr, hr = next(iterator)
+        losses = strategy.run(replica_step, args=(lr, hr))
+        return strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
+
+    return step

@@ -1,0 +1,47 @@
+"""Start a model from another run's trained weights: fine-tuning (same scale) or x2 -> x4 transfer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sesr_core.errors import SesrError
+from sesr_core.presets import ModelConfig
+from sesr_core.training._tf import keras, tf
+from sesr_core.training.network import block_names, build_training_model
+from sesr_core.training.run_folder import RunFolder
+from sesr_core.training.spec import TrainSpec
+
+
+def restore_fp32_model(run_dir: str | Path, which: str = "last") -> tuple[keras.Model, TrainSpec]:
+    """The fp32 training model of a run, with its ``which`` ("last" or "best") fp32 checkpoint loaded."""
+    run = RunFolder(Path(run_dir))
+    spec = TrainSpec.load(run.root)
+    folder = run.best("fp32") if which == "best" else run.checkpoints("fp32")
+    latest = tf.train.latest_checkpoint(str(folder))
+    if latest is None and which == "best":
+        latest = tf.train.latest_checkpoint(str(run.checkpoints("fp32")))
+    if latest is None:
+        raise SesrError(f"The run '{run_dir}' has no fp32 checkpoint yet; train it first or resume it.")
+    model = build_training_model(spec.model, spec.linear_block)
+    tf.train.Checkpoint(model=model).restore(latest).expect_partial()
+    return model, spec
+
+
+def transfer_weights(source: keras.Model, source_config: ModelConfig,
+                     target: keras.Model, target_config: ModelConfig) -> list[str]:
+    """Copy every layer that fits from ``source`` into ``target``; returns the names of the layers copied.
+
+    Same scale: everything. x2 -> x4: everything but the output block (its channels are scale^2).
+    """
+    for field_name in ("m", "f", "p"):
+        if getattr(source_config, field_name) != getattr(target_config, field_name):
+            raise SesrError(f"Cannot start from a {source_config.name} model: it differs from {target_config.name} in "
+                            f"{field_name}; pick a run of the same preset.")
+    names = block_names(target_config)
+    if source_config.scale != target_config.scale:
+        names.remove("output_block")
+    if source_config.activation == target_config.activation == "prelu":
+        names += [f"act_{i}" for i in range(target_config.m)]
+    for name in names:
+        target.get_layer(name).set_weights(source.get_layer(name).get_weights())
+    return names
