@@ -9,7 +9,7 @@ import numpy as np
 
 from sesr_core.imaging.bicubic import imresize
 from sesr_core.metrics import psnr, ssim
-from sesr_core.pairs import ImagePair
+from sesr_core.pairs import ImagePair, y_channel
 
 YPredictor = Callable[[np.ndarray], np.ndarray]
 
@@ -63,5 +63,20 @@ def evaluate(predict: YPredictor, pairs: Sequence[ImagePair], scale: int,
 
 
 def bicubic_predictor(scale: int) -> YPredictor:
-    """MATLAB-style bicubic upscaling of a Y plane: the baseline every SR model is measured against."""
+    """MATLAB-style bicubic upscaling of a Y plane."""
     return lambda y: imresize(y.astype(np.float64), scale=scale)
+
+
+def evaluate_bicubic(pairs: Sequence[ImagePair], scale: int) -> EvalResult:
+    """The bicubic baseline as the field computes it: the 8-bit LR image upscaled by MATLAB bicubic, then its Y.
+
+    Pairs without their LR image fall back to upscaling the Y plane.
+    """
+    result = EvalResult()
+    for pair in pairs:
+        if pair.lr_image is None:
+            sr_y = bicubic_predictor(scale)(pair.lr)
+        else:
+            sr_y = y_channel(imresize(pair.lr_image, scale=scale))
+        result.scores.append(ImageScore(pair.name, *score_image(sr_y, pair.hr, scale)))
+    return result

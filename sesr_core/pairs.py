@@ -16,11 +16,15 @@ from sesr_core.imaging.io import list_images, read_image
 
 @dataclass
 class ImagePair:
-    """One image as the network sees it: Y channel in [0, 1], LR and HR (HR = LR size x scale)."""
+    """One image as the network sees it: Y channel in [0, 1], LR and HR (HR = LR size x scale).
+
+    ``lr_image`` keeps the 8-bit LR pixels (RGB or grey) for evaluation, where the bicubic baseline upscales them.
+    """
 
     name: str
     lr: np.ndarray
     hr: np.ndarray
+    lr_image: np.ndarray | None = None
 
 
 def to_uint8(pixels: np.ndarray) -> np.ndarray:
@@ -37,10 +41,17 @@ def y_channel(pixels: np.ndarray) -> np.ndarray:
     return (rgb_to_y(pixels.astype(np.float64)) / 255.0).astype(np.float32)
 
 
-def make_pair(name: str, hr_pixels: np.ndarray, scale: int) -> ImagePair:
+def make_pair(name: str, hr_pixels: np.ndarray, scale: int, keep_lr_image: bool = False) -> ImagePair:
     """Crop HR to a multiple of ``scale``, make LR by MATLAB bicubic, and take Y of both."""
     hr = crop_to_multiple(to_uint8(hr_pixels), scale)
-    return ImagePair(name, y_channel(bicubic_downscale(hr, scale)), y_channel(hr))
+    lr = bicubic_downscale(hr, scale)
+    return ImagePair(name, y_channel(lr), y_channel(hr), lr if keep_lr_image else None)
+
+
+def dataset_name(folder: str | Path) -> str:
+    """A readable name for an image folder: ``Set5`` for ``.../Set5/HR``."""
+    path = Path(folder).resolve()
+    return path.parent.name if path.name.lower() in ("hr", "gt", "original") else path.name
 
 
 def load_eval_pairs(hr_dir: str | Path, scale: int, lr_dir: str | Path | None = None) -> list[ImagePair]:
@@ -55,14 +66,14 @@ def load_eval_pairs(hr_dir: str | Path, scale: int, lr_dir: str | Path | None = 
     for path in files:
         hr = to_uint8(read_image(path).pixels)
         if lr_dir is None:
-            pairs.append(make_pair(path.stem, hr, scale))
+            pairs.append(make_pair(path.stem, hr, scale, keep_lr_image=True))
             continue
         lr_path = _matching_file(Path(lr_dir), path)
         lr = to_uint8(read_image(lr_path).pixels)
         hr = hr[: lr.shape[0] * scale, : lr.shape[1] * scale]
         if hr.shape[0] != lr.shape[0] * scale or hr.shape[1] != lr.shape[1] * scale:
             raise DatasetError(f"'{lr_path}' is not '{path.name}' downscaled by {scale}; check --lr and --scale.")
-        pairs.append(ImagePair(path.stem, y_channel(lr), y_channel(hr)))
+        pairs.append(ImagePair(path.stem, y_channel(lr), y_channel(hr), lr))
     return pairs
 
 

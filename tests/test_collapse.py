@@ -11,7 +11,9 @@ from sesr_core.presets import ModelConfig, preset_config  # noqa: E402
 from sesr_core.training._tf import keras, tf  # noqa: E402
 from sesr_core.training.blocks import LinearBlock, collapse_linear_block  # noqa: E402
 from sesr_core.training.network import (  # noqa: E402
-    build_collapsed_model, build_training_model, collapsed_from_training,
+    build_collapsed_model,
+    build_training_model,
+    collapsed_from_training,
 )
 
 RTOL = 1e-5

@@ -7,13 +7,13 @@ from pathlib import Path
 
 from sesr_core.catalog import CatalogEntry, find_model
 from sesr_core.errors import ModelError
-from sesr_core.evaluation import bicubic_predictor, evaluate
+from sesr_core.evaluation import evaluate, evaluate_bicubic
 from sesr_core.pairs import load_eval_pairs
 
 
 def register(commands) -> None:
     parser = commands.add_parser("eval", help="measure PSNR and SSIM (Y channel, border shaved) on a folder")
-    parser.add_argument("--model", required=True, 
+    parser.add_argument("--model", required=True,
                         help="a .tflite file, a catalog name, a training run folder, or bicubic")
     parser.add_argument("--scale", type=int, choices=(2, 4), required=True)
     parser.add_argument("--hr", required=True, metavar="DIR", help="high-resolution ground truth images")
@@ -24,9 +24,7 @@ def register(commands) -> None:
 
 
 def predictor_for(model: str, scale: int, checkpoint: str = "last"):
-    """(LR Y -> SR Y function, description) for a model argument."""
-    if model == "bicubic":
-        return bicubic_predictor(scale), "bicubic"
+    """(LR Y -> SR Y function, description) for a model argument other than bicubic."""
     if Path(model).is_dir():
         from sesr_core.cli.common import require_training
 
@@ -49,9 +47,12 @@ def predictor_for(model: str, scale: int, checkpoint: str = "last"):
 
 
 def run(args) -> int:
-    predict, description = predictor_for(args.model, args.scale, args.checkpoint)
-    pairs = load_eval_pairs(args.hr, args.scale, args.lr)
-    result = evaluate(predict, pairs, args.scale)
+    if args.model == "bicubic":
+        description = "bicubic (MATLAB imresize)"
+        result = evaluate_bicubic(load_eval_pairs(args.hr, args.scale, args.lr), args.scale)
+    else:
+        predict, description = predictor_for(args.model, args.scale, args.checkpoint)
+        result = evaluate(predict, load_eval_pairs(args.hr, args.scale, args.lr), args.scale)
     if args.json:
         print(json.dumps({"model": description, "scale": args.scale, **result.to_dict()}, indent=2))
         return 0

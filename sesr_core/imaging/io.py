@@ -50,6 +50,7 @@ if Image.MAX_IMAGE_PIXELS is not None and Image.MAX_IMAGE_PIXELS < MAX_PIXELS:
 
 
 def _read_umask() -> int:
+    """The process umask (read once at import: os.umask can only be read by setting it)."""
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
@@ -133,19 +134,21 @@ def _too_big_message(path: Path, size: tuple[int, int] | None) -> str:
 def _decode(path: Path, image: Image.Image) -> LoadedImage:
     source_format = image.format or path.suffix.lstrip(".").upper()
     icc = image.info.get("icc_profile") or None
-    orientation = _orientation(image)
-    exif = _exif_with_upright_orientation(image, orientation)
+    # Decide before loading (loading clears the tile list that tells the stored bit depth).
+    sixteen_bit_colour = source_format in _SIXTEEN_BIT_FORMATS and _is_16bit_colour(image)
+    grey_alpha = _rawmode(image).startswith("LA")
     try:
-        if source_format in _SIXTEEN_BIT_FORMATS and _is_16bit_colour(image):
-            pixels, alpha = _decode_with_opencv(path, _rawmode(image).startswith("LA"))
+        image.load()  # full decode: a truncated file fails here (LOAD_TRUNCATED_IMAGES stays False)
+        orientation = _orientation(image)
+        exif = _exif_with_upright_orientation(image, orientation)
+        if sixteen_bit_colour:
+            pixels, alpha = _decode_with_opencv(path, grey_alpha)
             pixels, alpha = _apply_orientation(pixels, orientation), _apply_orientation(alpha, orientation)
         else:
-            image.load()
-            upright = ImageOps.exif_transpose(image)
-            pixels, alpha, icc = _pixels_from_pillow(path, upright, icc)
-    except ImageReadError:
-        raise
-    except (MemoryError, *_DECODE_ERRORS):
+            pixels, alpha, icc = _pixels_from_pillow(path, ImageOps.exif_transpose(image), icc)
+    except MemoryError:
+        raise ImageReadError(f"Cannot read '{path}': there is not enough memory to decode it; downscale it.") from None
+    except _DECODE_ERRORS:
         raise ImageReadError(_corrupt_message(path)) from None
     bit_depth = 16 if pixels.dtype == np.uint16 else 8
     return LoadedImage(
@@ -161,8 +164,10 @@ def _decode(path: Path, image: Image.Image) -> LoadedImage:
 
 def _orientation(image: Image.Image) -> int:
     try:
-        value = int(image.getexif().get(_ORIENTATION_TAG, 1))
-    except _DECODE_ERRORS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow warns about slightly malformed EXIF blocks
+            value = int(image.getexif().get(_ORIENTATION_TAG, 1))
+    except (*_DECODE_ERRORS, TypeError):
         return 1
     return value if 1 <= value <= 8 else 1
 
@@ -173,7 +178,10 @@ def _exif_with_upright_orientation(image: Image.Image, orientation: int) -> byte
     if not raw:
         return None
     if orientation != 1:
-        exif = image.getexif()
+        exif = Image.Exif()  # a fresh copy: the image's own Exif object still drives exif_transpose
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exif.load(raw)
         exif[_ORIENTATION_TAG] = 1
         raw = exif.tobytes()
     return raw if raw.startswith(_EXIF_HEADER) else _EXIF_HEADER + raw
@@ -240,11 +248,14 @@ def _pixels_from_pillow(
         return _int32_to_uint16(path, np.asarray(image)), None, icc
     if mode == "F":
         return _float_to_uint16(path, np.asarray(image)), None, icc
+    keyed = "transparency" in image.info  # a palette index or colour key marks transparent pixels
     if mode == "1":
         image = image.convert("L")
     elif mode == "P":
-        has_alpha = "transparency" in image.info or image.palette is not None and image.palette.mode == "RGBA"
+        has_alpha = keyed or (image.palette is not None and image.palette.mode == "RGBA")
         image = image.convert("RGBA" if has_alpha else "RGB")
+    elif mode in ("L", "RGB") and keyed:
+        image = image.convert("LA" if mode == "L" else "RGBA")
     elif mode in ("PA", "RGBa"):
         image = image.convert("RGBA")
     elif mode == "La":
@@ -469,24 +480,43 @@ def _pillow_image(pixels: np.ndarray, alpha: np.ndarray | None) -> Image.Image:
 def _opencv_encoder(
     fmt: str, pixels: np.ndarray, alpha: np.ndarray | None, icc_profile: bytes | None, exif: bytes | None
 ) -> Callable[[BinaryIO], None]:
-    """16-bit colour (or grey + alpha) PNG/TIFF, which Pillow cannot write; PNG keeps ICC and EXIF."""
-    if pixels.ndim == 2:
-        pixels = np.repeat(pixels[..., None], 3, axis=2)  # OpenCV has no 2-channel PNG/TIFF writer
-    array = cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR)
-    if alpha is not None:
-        array = np.dstack([array, alpha])
-    extension = ".png" if fmt == "PNG" else ".tiff"
+    """16-bit colour or grey + alpha, which Pillow cannot write; PNG keeps ICC and EXIF, TIFF does not.
+
+    16-bit grey + alpha PNG is encoded directly; as TIFF it is stored as RGBA.
+    """
 
     def encode(handle: BinaryIO) -> None:
-        ok, buffer = cv2.imencode(extension, array)
-        if not ok:
-            raise OSError(errno.EIO, "the image encoder failed")
-        data = buffer.tobytes()
+        if fmt == "PNG" and pixels.ndim == 2 and alpha is not None:
+            data = _png16_grey_alpha(pixels, alpha)
+        else:
+            colour = np.repeat(pixels[..., None], 3, axis=2) if pixels.ndim == 2 else pixels
+            array = cv2.cvtColor(colour, cv2.COLOR_RGB2BGR)
+            if alpha is not None:
+                array = np.dstack([array, alpha])
+            ok, buffer = cv2.imencode(".png" if fmt == "PNG" else ".tiff", array)
+            if not ok:
+                raise OSError(errno.EIO, "the image encoder failed")
+            data = buffer.tobytes()
         if fmt == "PNG":
             data = _png_with_metadata(data, icc_profile, exif)
         handle.write(data)
 
     return encode
+
+
+def _png16_grey_alpha(grey: np.ndarray, alpha: np.ndarray) -> bytes:
+    """Encode a 16-bit grey + alpha PNG (colour type 4), unfiltered rows."""
+    height, width = grey.shape
+    samples = np.stack([grey, alpha], axis=-1).astype(">u2").view(np.uint8).reshape(height, width * 4)
+    rows = np.zeros((height, width * 4 + 1), dtype=np.uint8)  # leading 0 = filter type None
+    rows[:, 1:] = samples
+    header = struct.pack(">IIBBBBB", width, height, 16, 4, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), 6))
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 def _png_chunk(kind: bytes, body: bytes) -> bytes:

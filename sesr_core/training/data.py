@@ -13,10 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from sesr_core.imaging.io import list_images, read_image
 
 from sesr_core.errors import DatasetError, SesrError
 from sesr_core.imaging.bicubic import imresize
+from sesr_core.imaging.io import list_images, read_image
 from sesr_core.pairs import ImagePair, make_pair, to_uint8
 from sesr_core.training._tf import tf
 
@@ -85,11 +85,13 @@ def patch_dataset(
     patch_size: int,
     batch_size: int,
     seed: int = 0,
+    start_step: int = 0,
 ) -> tf.data.Dataset:
     """An endless dataset of (lr, hr) batches: [B, P, P, 1] and [B, P*s, P*s, 1] float32 in [0, 1].
 
     Patches are drawn with probability proportional to each image's number of patch positions, then flipped and
-    rotated at random. The stream is a pure function of ``seed`` (resume by passing a new seed).
+    rotated at random. The stream is a pure function of ``seed``; ``start_step`` skips the batches of earlier steps,
+    so a resumed run sees exactly the batches an uninterrupted one would.
     """
     p, hp = patch_size, patch_size * scale
     lr_flat = np.concatenate([pair.lr.ravel() for pair in pairs])
@@ -126,5 +128,6 @@ def patch_dataset(
         hr = tf.cond(flip, lambda: tf.image.flip_left_right(hr), lambda: hr)
         return lr, hr
 
-    dataset = tf.data.Dataset.random(seed=seed).map(sample, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    dataset = tf.data.Dataset.random(seed=seed).skip(start_step * batch_size)
+    dataset = dataset.map(sample, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)

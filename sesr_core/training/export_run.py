@@ -11,7 +11,7 @@ import numpy as np
 from sesr_core.errors import SesrError
 from sesr_core.evaluation import evaluate
 from sesr_core.model_card import make_card, write_card
-from sesr_core.pairs import load_eval_pairs, pairs_from_files
+from sesr_core.pairs import dataset_name, load_eval_pairs, pairs_from_files
 from sesr_core.runtime.sr_model import SRModel
 from sesr_core.training._tf import tf
 from sesr_core.training.data import collect_image_files
@@ -98,7 +98,7 @@ def export_run(run_dir: str | Path, precision: str, out_path: str | Path | None 
     val = val_dir or spec.val_dir
     if val and Path(val).is_dir():
         result = evaluate(model.upscale_y, load_eval_pairs(val, spec.model.scale), spec.model.scale)
-        evaluation = {"dataset": Path(val).name, "psnr": round(result.mean_psnr, 4),
+        evaluation = {"dataset": dataset_name(val), "psnr": round(result.mean_psnr, 4),
                       "ssim": round(result.mean_ssim, 5),
                       "images": {s.name: [round(s.psnr, 4), round(s.ssim, 5)] for s in result.scores}}
     quantization = {"method": method}

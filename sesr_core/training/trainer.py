@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from sesr_core.errors import CancelledError, SesrError
-from sesr_core.evaluation import EvalResult, bicubic_predictor, evaluate
+from sesr_core.evaluation import EvalResult, evaluate, evaluate_bicubic
 from sesr_core.jobs import (
     ArtefactEvent,
     CancelToken,
@@ -121,7 +121,7 @@ def _prepare(spec: TrainSpec, run: RunFolder, emit: EventCallback, cancel: Cance
     context.log(f"Training on {len(context.train_pairs)} images from {', '.join(spec.data_dirs)}.")
     if spec.val_dir:
         context.val_pairs = load_eval_pairs(spec.val_dir, spec.model.scale)
-        baseline = evaluate(bicubic_predictor(spec.model.scale), context.val_pairs, spec.model.scale)
+        baseline = evaluate_bicubic(context.val_pairs, spec.model.scale)
         _emit_evaluation(context, 0, baseline, is_baseline=True)
     return context
 
@@ -142,6 +142,7 @@ def _run_phases(context: _Context) -> dict:
 
 def _fp32_phase(context: _Context) -> keras.Model:
     spec = context.spec
+    keras.utils.set_random_seed(spec.seed)
     with context.strategy.scope():
         model = build_training_model(spec.model, spec.linear_block)
         schedule = learning_rate_schedule(spec.lr_schedule, spec.learning_rate, spec.steps, spec.warmup_steps,
@@ -223,15 +224,16 @@ def _loop(context: _Context, phase: str, model, optimizer, first_step: int, last
     if step >= last_step:
         return
     rolling, best = _managers(context, phase, model, optimizer)
-    best_psnr = float(run.read_state().get(f"best_psnr_{phase}", -np.inf))
+    best_psnr = run.read_state().get(f"best_psnr_{phase}") or -np.inf
     dataset = patch_dataset(context.train_pairs, spec.model.scale, spec.patch_size, spec.batch_size,
-                            seed=spec.seed * 1_000_003 + step)
+                            seed=spec.seed * 1_000_003 + (1 if phase == "qat" else 0), start_step=step)
     iterator = iter(strategy.experimental_distribute_dataset(dataset))
     train_step = _make_train_step(model, optimizer, strategy, spec.batch_size)
 
     def save(at: int) -> None:
         context.emit(ArtefactEvent(rolling.save(checkpoint_number=at), "checkpoint"))
-        run.write_state(step=at, phase=phase, elapsed_seconds=context.elapsed(), **{f"best_psnr_{phase}": best_psnr})
+        best_value = best_psnr if np.isfinite(best_psnr) else None
+        run.write_state(step=at, phase=phase, elapsed_seconds=context.elapsed(), **{f"best_psnr_{phase}": best_value})
 
     window_start, window_steps = time.monotonic(), 0
     rate = 0.0

@@ -1,0 +1,191 @@
+"""The trainer on real images: events, run folder, cancel and exact resume, x2 -> x4 transfer, data errors."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+pytest.importorskip("tensorflow", reason="the training extra (TensorFlow) is not installed")
+
+from sesr_core.errors import DatasetError, SesrError  # noqa: E402
+from sesr_core.jobs import (  # noqa: E402
+    ArtefactEvent,
+    CancelToken,
+    EvaluationEvent,
+    FinishedEvent,
+    StepEvent,
+)
+from sesr_core.presets import ModelConfig  # noqa: E402
+from sesr_core.training._tf import tf  # noqa: E402
+from sesr_core.training.data import load_pairs, patch_dataset  # noqa: E402
+from sesr_core.training.network import build_training_model  # noqa: E402
+from sesr_core.training.run_folder import RunFolder  # noqa: E402
+from sesr_core.training.spec import TrainSpec  # noqa: E402
+from sesr_core.training.trainer import train  # noqa: E402
+from sesr_core.training.transfer import restore_fp32_model  # noqa: E402
+
+TINY = ModelConfig(m=1, f=4, p=8, scale=2, activation="prelu")
+
+
+@pytest.fixture(scope="module")
+def train_dir(tmp_path_factory, shared_data):
+    """Eight real T91 images in a folder of their own (loading all 291 would slow every test)."""
+    folder = tmp_path_factory.mktemp("train")
+    for path in sorted((shared_data / "train" / "T91").glob("*.png"))[:8]:
+        shutil.copy(path, folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def val_dir(tmp_path_factory, shared_data):
+    """Two Set5 images (baby and bird) for quick validation."""
+    folder = tmp_path_factory.mktemp("val")
+    for name in ("baby.png", "bird.png"):
+        shutil.copy(shared_data / "val" / "Set5" / "HR" / name, folder)
+    return folder
+
+
+def tiny_spec(train_dir, val_dir=None, **changes) -> TrainSpec:
+    values = dict(model=TINY, data_dirs=(str(train_dir),), val_dir=str(val_dir) if val_dir else None, steps=8,
+                  batch_size=4, patch_size=16, learning_rate=1e-3, eval_every=4, checkpoint_every=4, seed=3)
+    values.update(changes)
+    return TrainSpec(**values)
+
+
+def test_training_reports_events_and_fills_the_run_folder(tmp_path, train_dir, val_dir):
+    events = []
+    summary = train(tiny_spec(train_dir, val_dir), tmp_path / "run", events.append)
+
+    steps = [e for e in events if isinstance(e, StepEvent)]
+    assert [e.step for e in steps] == list(range(1, 9))
+    assert all(np.isfinite(e.loss) and e.learning_rate > 0 and e.total_steps == 8 for e in steps)
+    evaluations = [e for e in events if isinstance(e, EvaluationEvent)]
+    assert [e.is_baseline for e in evaluations] == [True, False, False]
+    assert [e.step for e in evaluations[1:]] == [4, 8]
+    assert set(evaluations[-1].per_image) == {"baby", "bird"}
+    assert 20 < evaluations[0].mean_psnr < 40 and 0 < evaluations[0].mean_ssim < 1
+    assert any(isinstance(e, ArtefactEvent) and e.kind == "checkpoint" for e in events)
+    assert isinstance(events[-1], FinishedEvent) and not events[-1].cancelled
+    assert summary["steps"] == 8
+
+    run = RunFolder(tmp_path / "run")
+    assert TrainSpec.load(run.root) == tiny_spec(train_dir, val_dir)
+    history = run.read_history()
+    assert [r["step"] for r in history if r["type"] == "eval"] == [4, 8]
+    assert sum(r["type"] == "baseline" for r in history) == 1
+    assert tf.train.latest_checkpoint(str(run.checkpoints("fp32"))).endswith("ckpt-8")
+    assert tf.train.latest_checkpoint(str(run.best("fp32"))) is not None
+    assert "Bicubic baseline" in run.log.read_text()
+
+
+def final_weights(run_dir) -> list[np.ndarray]:
+    model, _ = restore_fp32_model(run_dir)
+    return model.get_weights()
+
+
+def test_cancel_leaves_a_checkpoint_and_resume_matches_an_uninterrupted_run(tmp_path, train_dir):
+    spec = tiny_spec(train_dir, steps=8, checkpoint_every=100)
+    train(spec, tmp_path / "straight")
+
+    cancel = CancelToken()
+    events = []
+
+    def stop_after_three(event) -> None:
+        events.append(event)
+        if isinstance(event, StepEvent) and event.step == 3:
+            cancel.cancel()
+
+    summary = train(spec, tmp_path / "resumed", stop_after_three, cancel)
+    assert summary["cancelled"] and isinstance(events[-1], FinishedEvent) and events[-1].cancelled
+    assert max(e.step for e in events if isinstance(e, StepEvent)) == 3
+    run = RunFolder(tmp_path / "resumed")
+    assert tf.train.latest_checkpoint(str(run.checkpoints("fp32"))).endswith("ckpt-3")
+
+    resumed_events = []
+    train(spec, run.root, resumed_events.append, resume=True)
+    resumed_steps = [e for e in resumed_events if isinstance(e, StepEvent)]
+    assert [e.step for e in resumed_steps] == [4, 5, 6, 7, 8]
+
+    straight_history = RunFolder(tmp_path / "straight").read_history()
+    resumed_history = run.read_history()
+    assert [r["step"] for r in resumed_history if r["type"] == "step"] == \
+        [r["step"] for r in straight_history if r["type"] == "step"]
+    # Same batches, same optimiser state, same schedule: the same weights.
+    for a, b in zip(final_weights(tmp_path / "straight"), final_weights(run.root), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_resume_restores_the_learning_rate_schedule(tmp_path, train_dir):
+    spec = tiny_spec(train_dir, steps=6, checkpoint_every=100, lr_schedule="cosine", final_lr_fraction=0.0)
+    straight = []
+    train(spec, tmp_path / "a", straight.append)
+    cancel = CancelToken()
+    train(spec, tmp_path / "b", lambda e: cancel.cancel() if isinstance(e, StepEvent) and e.step == 2 else None,
+          cancel)
+    resumed = []
+    train(spec, tmp_path / "b", resumed.append, resume=True)
+    rates = {e.step: e.learning_rate for e in straight if isinstance(e, StepEvent)}
+    for event in (e for e in resumed if isinstance(e, StepEvent)):
+        assert event.learning_rate == pytest.approx(rates[event.step], rel=1e-6)
+
+
+def test_x4_model_starts_from_the_x2_weights(tmp_path, train_dir):
+    train(tiny_spec(train_dir, steps=2), tmp_path / "x2")
+    x2_model, _ = restore_fp32_model(tmp_path / "x2")
+    x4_spec = tiny_spec(train_dir, steps=1, model=ModelConfig(m=1, f=4, p=8, scale=4, activation="prelu"),
+                        init_from=str(tmp_path / "x2"))
+    events = []
+    train(x4_spec, tmp_path / "x4", events.append)
+    assert any("Initialised" in getattr(e, "message", "") for e in events)
+
+    x4_start = build_training_model(x4_spec.model)
+    tf.train.Checkpoint(model=x4_start).restore(
+        str(RunFolder(tmp_path / "x4").checkpoints("fp32") / "ckpt-0")).expect_partial()
+    for name in ("input_block", "block_0", "act_0"):
+        for got, want in zip(x4_start.get_layer(name).get_weights(), x2_model.get_layer(name).get_weights(),
+                             strict=True):
+            np.testing.assert_array_equal(got, want)
+    assert x4_start.get_layer("output_block").get_weights()[2].shape == (8, 16)
+
+
+def test_transfer_refuses_a_different_architecture(tmp_path, train_dir):
+    train(tiny_spec(train_dir, steps=1), tmp_path / "x2")
+    other = tiny_spec(train_dir, steps=1, model=ModelConfig(m=2, f=4, p=8, scale=4), init_from=str(tmp_path / "x2"))
+    with pytest.raises(SesrError, match="differs"):
+        train(other, tmp_path / "x4")
+
+
+def test_patches_are_aligned_augmented_pairs(train_dir):
+    pairs = load_pairs([train_dir], scale=2, min_lr_size=16)
+    lr, hr = next(iter(patch_dataset(pairs, scale=2, patch_size=16, batch_size=8, seed=1)))
+    assert lr.shape == (8, 16, 16, 1) and hr.shape == (8, 32, 32, 1)
+    # The LR patch is the bicubic downscale of its HR patch (up to borders): compare by 2x2 block means.
+    block_means = tf.nn.avg_pool2d(hr, 2, 2, "VALID").numpy()[:, 2:-2, 2:-2]
+    assert np.abs(block_means - lr.numpy()[:, 2:-2, 2:-2]).mean() < 0.02
+    again, _ = next(iter(patch_dataset(pairs, scale=2, patch_size=16, batch_size=8, seed=1)))
+    np.testing.assert_array_equal(lr.numpy(), again.numpy())
+    skipped, _ = next(iter(patch_dataset(pairs, scale=2, patch_size=16, batch_size=8, seed=1, start_step=1)))
+    assert not np.array_equal(lr.numpy(), skipped.numpy())
+
+
+def test_bad_data_is_named(tmp_path, train_dir):
+    with pytest.raises(DatasetError, match="does not exist"):
+        load_pairs([tmp_path / "missing"], scale=2)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DatasetError, match="holds no images"):
+        load_pairs([tmp_path / "empty"], scale=2)
+    mixed = tmp_path / "mixed"
+    shutil.copytree(train_dir, mixed)
+    (mixed / "notes.png").write_text("not an image")
+    warnings = []
+    pairs = load_pairs([mixed], scale=2, min_lr_size=60, warn=warnings.append)
+    assert any("notes.png" in w for w in warnings)
+    assert any("smaller than one training patch" in w for w in warnings)
+    assert 0 < len(pairs) < 8
+
+
+def test_spec_rejects_qat_with_prelu():
+    with pytest.raises(SesrError, match="ReLU"):
+        TrainSpec(model=TINY, data_dirs=("x",), qat=True, qat_steps=5)
