@@ -21,3 +21,6 @@ def shared_data() -> Path:
     if not folder.is_dir():
         pytest.skip(f"shared data folder {folder} is absent (set SESR_SHARED_DATA to point at it)")
     return folder
+
+
+from tests.runtime_models import default_model_path, tiny_models  # noqa: E402, F401  (runtime test fixtures)

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 from sesr_core.cli.main import main
 
 __all__ = ["main"]
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

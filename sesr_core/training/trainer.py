@@ -7,6 +7,7 @@ keeps rolling checkpoints (model + optimiser, so the schedule resumes exactly) a
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from sesr_core.jobs import (
 )
 from sesr_core.pairs import ImagePair, load_eval_pairs
 from sesr_core.training._tf import keras, tf
-from sesr_core.training.data import load_pairs, patch_dataset
+from sesr_core.training.data import collect_image_files, load_pairs, patch_dataset
 from sesr_core.training.network import build_training_model, collapsed_from_training
 from sesr_core.training.optim import current_learning_rate, learning_rate_schedule, make_optimizer
 from sesr_core.training.qat import calibrate_activation_ranges, quantize_collapsed_model
@@ -84,30 +85,43 @@ def train(spec: TrainSpec, run_dir: str | Path, on_event: EventCallback = ignore
     """
     run = RunFolder(Path(run_dir))
     cancel = cancel or CancelToken()
+    created = False
     try:
-        run.create(resume)
         if resume:
+            run.create(resume=True)
             saved = TrainSpec.load(run.root)
             spec = saved.with_changes(steps=max(saved.steps, spec.steps),
                                       qat_steps=max(saved.qat_steps, spec.qat_steps))
+        _check_inputs(spec)
+        if not resume:
+            created = not run.root.exists()
+            run.create(resume=False)
         spec.save(run.root)
         context = _prepare(spec, run, on_event, cancel)
         summary = _run_phases(context)
     except CancelledError:
         on_event(FinishedEvent({"run_dir": str(run.root)}, cancelled=True))
         return {"run_dir": str(run.root), "cancelled": True}
-    except SesrError as err:
-        run.log_line(f"[error] {err}") if run.root.is_dir() else None
-        on_event(FailedEvent(str(err)))
-        raise
     except Exception as err:
-        reason = f"Training failed ({type(err).__name__}: {err}); see {run.log} for details."
-        if run.root.is_dir():
+        reason = str(err) if isinstance(err, SesrError) else \
+            f"Training failed ({type(err).__name__}: {err}); see {run.log} for details."
+        if created and not run.checkpoints("fp32").exists():
+            shutil.rmtree(run.root, ignore_errors=True)  # nothing worth keeping: leave no half-made run behind
+        elif run.root.is_dir():
             run.log_line(f"[error] {reason}")
         on_event(FailedEvent(reason))
         raise
     on_event(FinishedEvent(summary))
     return summary
+
+
+def _check_inputs(spec: TrainSpec) -> None:
+    """Fail before anything is written when a folder the spec names is missing or empty."""
+    collect_image_files(spec.data_dirs)
+    if spec.val_dir and not Path(spec.val_dir).is_dir():
+        raise SesrError(f"The validation folder '{spec.val_dir}' does not exist; check --val.")
+    if spec.init_from and not (Path(spec.init_from) / "spec.json").is_file():
+        raise SesrError(f"'{spec.init_from}' is not a training run folder; check --init-from.")
 
 
 def _prepare(spec: TrainSpec, run: RunFolder, emit: EventCallback, cancel: CancelToken) -> _Context:

@@ -1,0 +1,59 @@
+"""Small text formatters for sizes, durations and model figures (no Qt)."""
+
+from __future__ import annotations
+
+from sesr_core.catalog import CatalogEntry
+
+
+def duration(seconds: float | None) -> str:
+    """'1:02:03', '4:05' or '—' for unknown."""
+    if seconds is None or seconds != seconds or seconds < 0:
+        return "—"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def size(width: int, height: int) -> str:
+    return f"{width}×{height}"
+
+
+def file_size(num_bytes: int) -> str:
+    value = float(num_bytes)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
+
+
+def count(value: int | None) -> str:
+    """12,345 or '—'."""
+    return "—" if value is None else f"{value:,}"
+
+
+def compact(value: int | None) -> str:
+    """13.5k, 1.2M or '—'."""
+    if value is None:
+        return "—"
+    if value >= 1_000_000:
+        return f"{value / 1e6:.1f}M"
+    if value >= 1000:
+        return f"{value / 1e3:.1f}k"
+    return str(value)
+
+
+def psnr(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f} dB"
+
+
+def model_summary(entry: CatalogEntry) -> str:
+    """'SESR-M5-x2 · int8 · 13.5k MACs/px · 33.12 dB'."""
+    parts = [entry.name, entry.precision]
+    if entry.macs_per_pixel:
+        parts.append(f"{compact(entry.macs_per_pixel)} MACs/px")
+    if entry.set5_psnr:
+        dataset = (entry.card.get("evaluation") or {}).get("dataset", "Set5")
+        parts.append(f"{entry.set5_psnr:.2f} dB {dataset}")
+    return " · ".join(parts)

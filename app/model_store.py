@@ -1,0 +1,130 @@
+"""User-model management over sesr_core's catalog: import, rename, delete, unique names (no Qt here).
+
+These functions only move files and cards; validation is sesr_core's (``SRModel`` refuses anything that is not a
+single-channel SR model). They are Qt-free so they could move into ``sesr_core.catalog`` for a ``sesr models``
+subcommand unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from sesr_core.catalog import CatalogEntry, list_models, user_models_dir
+from sesr_core.errors import ModelError, SesrError
+from sesr_core.model_card import CARD_VERSION, card_path, read_card, sha256_of, write_card
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
+
+
+def file_stem(name: str) -> str:
+    """A file-system-safe stem for a model name."""
+    stem = _UNSAFE.sub("-", name.strip()).strip("-.")
+    return stem or "model"
+
+
+def unique_name(base: str) -> str:
+    """``base``, or ``base-2``, ``base-3``... so that neither the name nor its file exists yet."""
+    taken = {e.name for e in list_models()}
+    folder = user_models_dir()
+    candidate, number = base, 1
+    while candidate in taken or (folder / f"{file_stem(candidate)}.tflite").exists():
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
+
+
+def _copy_atomic(source: Path, target: Path) -> None:
+    handle, temp = tempfile.mkstemp(prefix="." + target.name, suffix=".tmp", dir=target.parent)
+    os.close(handle)
+    try:
+        shutil.copyfile(source, temp)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def minimal_card(model_path: Path, name: str, scale: int, precision: str, source: Path) -> dict:
+    """A card for a model that came without one: what the runtime can tell about it."""
+    return {
+        "card_version": CARD_VERSION, "name": name, "file": model_path.name, "sha256": sha256_of(model_path),
+        "preset": "custom", "scale": scale, "model": {}, "precision": precision, "params": None,
+        "macs_per_pixel": None, "training": {"imported_from": source.name, "notes": "imported without a card"},
+        "quantization": {}, "evaluation": {},
+    }
+
+
+def import_model(source: str | Path, name: str | None = None) -> CatalogEntry:
+    """Copy a validated .tflite (and its card, or a minimal one) into the user models folder; returns its entry."""
+    from sesr_core.runtime.sr_model import SRModel
+
+    source = Path(source)
+    if source.suffix.lower() != ".tflite":
+        raise ModelError(f"'{source}' is not a .tflite file; choose a model exported by SESR Studio.")
+    model = SRModel(source, threads=1)
+    card = read_card(source)
+    final_name = unique_name(name or (card or {}).get("name") or source.stem)
+    folder = user_models_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise SesrError(f"Cannot create the models folder '{folder}' ({err.strerror}); check its permissions.") \
+            from err
+    target = folder / f"{file_stem(final_name)}.tflite"
+    try:
+        _copy_atomic(source, target)
+    except OSError as err:
+        raise SesrError(f"Cannot copy '{source}' to '{folder}' ({err.strerror}); check the folder.") from err
+    if card:
+        card = {**card, "name": final_name, "file": target.name, "scale": model.scale, "precision": model.precision,
+                "sha256": sha256_of(target)}
+    else:
+        card = minimal_card(target, final_name, model.scale, model.precision, source)
+    write_card(target, card)
+    return entry_for(target)
+
+
+def entry_for(model_path: Path) -> CatalogEntry:
+    """The catalog entry of a model file (raises ModelError if the catalog does not list it)."""
+    for entry in list_models():
+        if entry.path.resolve() == Path(model_path).resolve():
+            return entry
+    raise ModelError(f"'{model_path}' is not in the model catalog; it needs a card beside it.")
+
+
+def _check_user_model(entry: CatalogEntry, action: str) -> None:
+    if entry.shipped:
+        raise SesrError(f"'{entry.name}' is a shipped model and cannot be {action}; import a copy to change it.")
+
+
+def rename_model(entry: CatalogEntry, new_name: str) -> CatalogEntry:
+    """Give a user model a new name (its files follow); returns the new entry."""
+    _check_user_model(entry, "renamed")
+    new_name = new_name.strip()
+    if not new_name:
+        raise SesrError("A model name cannot be empty; type a name.")
+    if new_name == entry.name:
+        return entry
+    if new_name in {e.name for e in list_models()}:
+        raise SesrError(f"A model named '{new_name}' already exists; choose another name.")
+    target = entry.path.with_name(f"{file_stem(new_name)}.tflite")
+    if target != entry.path and target.exists():
+        raise SesrError(f"The file '{target.name}' already exists in the models folder; choose another name.")
+    card = dict(read_card(entry.path) or entry.card)
+    old_card = card_path(entry.path)
+    if target != entry.path:
+        entry.path.replace(target)
+        old_card.unlink(missing_ok=True)
+    write_card(target, {**card, "name": new_name, "file": target.name})
+    return entry_for(target)
+
+
+def delete_model(entry: CatalogEntry) -> None:
+    """Remove a user model and its card."""
+    _check_user_model(entry, "deleted")
+    entry.path.unlink(missing_ok=True)
+    card_path(entry.path).unlink(missing_ok=True)

@@ -1,0 +1,1 @@
+"""The main window's pages: Upscale, Video, Train and Models."""

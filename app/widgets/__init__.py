@@ -1,0 +1,1 @@
+"""Reusable widgets: the before/after view, the queue list, model pickers, plots."""

@@ -1,0 +1,125 @@
+"""Export: fp32 and fully int8 .tflite files with cards; the int8 file matches the fake-quant model."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+pytest.importorskip("tensorflow", reason="the training extra (TensorFlow) is not installed")
+
+from sesr_core.cli import main  # noqa: E402
+from sesr_core.evaluation import evaluate  # noqa: E402
+from sesr_core.model_card import read_card, sha256_of  # noqa: E402
+from sesr_core.pairs import load_eval_pairs  # noqa: E402
+from sesr_core.presets import ModelConfig  # noqa: E402
+from sesr_core.runtime.sr_model import SRModel  # noqa: E402
+from sesr_core.training.export_run import _quantized_model, export_run  # noqa: E402
+from sesr_core.training.network import collapsed_from_training  # noqa: E402
+from sesr_core.training.run_folder import RunFolder  # noqa: E402
+from sesr_core.training.spec import TrainSpec  # noqa: E402
+from sesr_core.training.trainer import train  # noqa: E402
+from sesr_core.training.transfer import restore_fp32_model  # noqa: E402
+
+MODEL = ModelConfig(m=2, f=8, p=16, scale=2, activation="relu")
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory, shared_data):
+    train_dir, val_dir = tmp_path_factory.mktemp("train"), tmp_path_factory.mktemp("val")
+    for path in sorted((shared_data / "train" / "T91").glob("*.png"))[:8]:
+        shutil.copy(path, train_dir)
+    for name in ("bird.png", "butterfly.png"):
+        shutil.copy(shared_data / "val" / "Set5" / "HR" / name, val_dir)
+    return train_dir, val_dir
+
+
+@pytest.fixture(scope="module")
+def qat_run(tmp_path_factory, folders):
+    train_dir, val_dir = folders
+    run = tmp_path_factory.mktemp("runs") / "qat"
+    spec = TrainSpec(model=MODEL, data_dirs=(str(train_dir),), val_dir=str(val_dir), steps=30, qat=True,
+                     qat_steps=10, batch_size=8, patch_size=24, learning_rate=2e-3, eval_every=40)
+    train(spec, run)
+    return run
+
+
+def op_names(path) -> set[str]:
+    """The operators of a .tflite file as written (no delegate applied)."""
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    interpreter = Interpreter(model_path=str(path),
+                              experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
+    return {op["op_name"] for op in interpreter._get_ops_details()}
+
+
+def test_int8_file_is_fully_quantised_builtin_and_carded(qat_run, folders):
+    path, card = export_run(qat_run, "int8")
+    model = SRModel(path)
+    assert model.precision == "int8" and model.scale == 2
+    ops = op_names(path)
+    assert ops <= {"CONV_2D", "DEPTH_TO_SPACE", "ADD", "RELU", "MINIMUM", "MAXIMUM", "RELU_0_TO_1"}, ops
+    assert not any("Flex" in op or "CUSTOM" in op for op in ops)
+    details = model._interpreter(8, 8).get_input_details()[0]
+    assert list(details["shape_signature"]) == [1, -1, -1, 1]
+
+    assert read_card(path) == card
+    assert card["sha256"] == sha256_of(path)
+    assert card["precision"] == "int8" and card["quantization"]["method"] == "qat"
+    assert card["quantization"]["output_scale"] == pytest.approx(model.output_quant[0])
+    assert card["macs_per_pixel"] == 5 * 5 * 8 + 2 * 9 * 64 + 5 * 5 * 8 * 4
+    assert card["training"]["steps"] == 30 and card["training"]["qat_steps"] == 10
+    measured = evaluate(model.upscale_y, load_eval_pairs(folders[1], 2), 2)
+    assert card["evaluation"]["psnr"] == pytest.approx(measured.mean_psnr, abs=1e-3)
+
+
+def test_int8_file_matches_the_fake_quant_model_within_one_step(qat_run, folders):
+    path, _ = export_run(qat_run, "int8")
+    model = SRModel(path)
+    spec = TrainSpec.load(qat_run)
+    fake_quant = _quantized_model(RunFolder(qat_run), spec, "last")
+    lr = load_eval_pairs(folders[1], 2)[0].lr
+    expected = fake_quant(lr[None, :, :, None], training=False).numpy()[0, :, :, 0]
+    got = model.upscale_y(lr)
+    steps = np.rint(np.abs(got - expected) / model.output_quant[0])
+    # Integer requantisation rounds where the float simulation does not: a pixel may differ by one output step,
+    # and an intermediate off-by-one can rarely add up to more (measured: about 2 pixels in 100,000).
+    assert np.mean(steps <= 1) > 0.999
+    assert np.mean(steps == 0) > 0.5
+    assert steps.max() <= 3
+
+
+def test_fp32_file_equals_the_collapsed_model(qat_run, folders):
+    path, card = export_run(qat_run, "fp32")
+    model = SRModel(path)
+    assert model.precision == "fp32" and card["quantization"]["method"] == "none"
+    keras_model, spec = restore_fp32_model(qat_run)
+    collapsed = collapsed_from_training(keras_model, spec.model)
+    lr = load_eval_pairs(folders[1], 2)[1].lr
+    expected = collapsed(lr[None, :, :, None]).numpy()[0, :, :, 0]
+    np.testing.assert_allclose(model.upscale_y(lr), expected, atol=1e-5)
+
+
+def test_run_without_qat_exports_int8_by_post_training_quantisation(tmp_path, folders):
+    spec = TrainSpec(model=MODEL, data_dirs=(str(folders[0]),), steps=5, batch_size=4, patch_size=16)
+    train(spec, tmp_path / "run")
+    path, card = export_run(tmp_path / "run", "int8", tmp_path / "ptq.tflite", val_dir=folders[1])
+    assert card["quantization"]["method"] == "post-training"
+    assert SRModel(path).precision == "int8"
+
+
+def test_cli_export_and_eval(qat_run, folders, tmp_path, capsys):
+    out = tmp_path / "m.tflite"
+    assert main(["export", str(qat_run), "--int8", "-o", str(out), "--val", str(folders[1])]) == 0
+    assert out.is_file() and out.with_suffix(".json").is_file()
+    capsys.readouterr()
+    assert main(["eval", "--model", str(out), "--scale", "2", "--hr", str(folders[1]), "--json"]) == 0
+    from_file = json.loads(capsys.readouterr().out)
+    assert from_file["mean_psnr"] == pytest.approx(read_card(out)["evaluation"]["psnr"], abs=1e-3)
+    assert main(["eval", "--model", str(qat_run), "--scale", "2", "--hr", str(folders[1]), "--json"]) == 0
+    from_checkpoint = json.loads(capsys.readouterr().out)
+    assert [i["name"] for i in from_checkpoint["images"]] == ["bird", "butterfly"]
+    assert main(["eval", "--model", str(out), "--scale", "4", "--hr", str(folders[1])]) == 1
+    assert "x2 model, not x4" in capsys.readouterr().err
