@@ -1,0 +1,366 @@
+"""The Train page: the spec form, Start / Stop / Resume, live plots, a log pane, elapsed time and ETA."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QColor, QDesktopServices, QTextCharFormat
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.catalog_store import CatalogStore
+from app.formatting import duration
+from app.settings import Settings
+from app.theme import BAD, WARN
+from app.train_job import default_runs_dir, install_message, new_run_dir, read_run, run_training, training_missing
+from app.widgets.banner import Banner
+from app.widgets.folder_field import PathField
+from app.widgets.train_plots import TrainPlots
+from app.workers import JobRunner
+from sesr_core.errors import SesrError
+from sesr_core.jobs import ArtefactEvent, EvaluationEvent, LogEvent, Progress, StepEvent
+
+MAX_LOG_LINES = 5000
+
+
+class TrainPage(QWidget):
+    """Trains a SESR model with live feedback; a finished run's int8 model lands in the catalog."""
+
+    title = "Train"
+    busy_changed = Signal(bool)
+    model_added = Signal(str)
+    status_message = Signal(str)
+
+    def __init__(self, catalog: CatalogStore, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.catalog, self.settings = catalog, settings
+        self.runner = JobRunner(self)
+        self.runner.busy_changed.connect(self._busy)
+        self.run_dir: Path | None = None
+        self.resumable = False
+        self._started = 0.0
+        self._elapsed_before = 0.0
+        self._last_step: StepEvent | None = None
+        self._best: float | None = None
+        self.missing = training_missing()
+
+        self.banner = Banner(closable=False)
+        self.result = Banner()
+        self.form = None
+        self.plots = TrainPlots()
+        self.log = QPlainTextEdit(readOnly=True)
+        self.log.setMaximumBlockCount(MAX_LOG_LINES)
+        self.log.setAcceptDrops(False)
+        self.log.setPlaceholderText("The training log appears here.")
+        self.runs_dir = PathField("folder", str(default_runs_dir()))
+        self.runs_dir.set_path(settings.text("train/runs_dir", str(default_runs_dir())))
+        self.start_button = QPushButton("Start training", objectName="primary")
+        self.stop_button = QPushButton("Stop")
+        self.resume_button = QPushButton("Resume…")
+        self.open_run_button = QPushButton("Open run…")
+        self.folder_button = QPushButton("Show run folder")
+        self.start_button.clicked.connect(self.start)
+        self.stop_button.clicked.connect(self.cancel)
+        self.resume_button.clicked.connect(self.resume)
+        self.open_run_button.clicked.connect(self.open_run)
+        self.folder_button.clicked.connect(self._show_run_folder)
+        self.stats = {key: QLabel("—") for key in ("step", "loss", "speed", "elapsed", "eta", "psnr")}
+        self._tick = QTimer(self, interval=1000)
+        self._tick.timeout.connect(self._update_clock)
+        self._build()
+        self._update_buttons()
+
+    # ------------------------------------------------------------------------------------------------ layout
+
+    def _build(self) -> None:
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 6, 0)
+        if self.missing is None:
+            from app.widgets.train_form import TrainForm
+
+            self.form = TrainForm()
+            self.form.restore(self.settings)
+            scroll = QScrollArea(widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)
+            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            scroll.setWidget(self.form)
+            left_layout.addWidget(scroll, 1)
+        else:
+            self.banner.show_message(install_message(self.missing), "info")
+            note = QLabel("The training form appears here once TensorFlow is installed.", objectName="hint",
+                          wordWrap=True)
+            left_layout.addWidget(note)
+            left_layout.addStretch(1)
+        runs = QHBoxLayout()
+        runs.addWidget(QLabel("Runs folder"))
+        runs.addWidget(self.runs_dir, 1)
+        left_layout.addLayout(runs)
+        buttons = QGridLayout()
+        buttons.addWidget(self.start_button, 0, 0, 1, 2)
+        buttons.addWidget(self.stop_button, 0, 2)
+        buttons.addWidget(self.resume_button, 1, 0)
+        buttons.addWidget(self.open_run_button, 1, 1)
+        buttons.addWidget(self.folder_button, 1, 2)
+        left_layout.addLayout(buttons)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(6, 0, 0, 0)
+        right_layout.addLayout(self._stats_row())
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.plots)
+        splitter.addWidget(self.log)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        right_layout.addWidget(splitter, 1)
+
+        body = QSplitter(Qt.Orientation.Horizontal)
+        body.addWidget(left)
+        body.addWidget(right)
+        body.setStretchFactor(1, 1)
+        body.setSizes([400, 800])
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.result)
+        layout.addWidget(body, 1)
+
+    def _stats_row(self) -> QGridLayout:
+        grid = QGridLayout()
+        names = (("step", "Step"), ("loss", "Loss"), ("speed", "Speed"), ("elapsed", "Elapsed"), ("eta", "ETA"),
+                 ("psnr", "Best PSNR"))
+        for column, (key, label) in enumerate(names):
+            caption = QLabel(label, objectName="hint")
+            value = self.stats[key]
+            font = value.font()
+            font.setPointSizeF(font.pointSizeF() * 1.2)
+            font.setBold(True)
+            value.setFont(font)
+            grid.addWidget(caption, 0, column)
+            grid.addWidget(value, 1, column)
+        return grid
+
+    # ------------------------------------------------------------------------------------------------ actions
+
+    @property
+    def busy(self) -> bool:
+        return self.runner.busy
+
+    def start(self) -> None:
+        """Start a new run from the form."""
+        if self.busy or self.form is None:
+            return
+        try:
+            spec = self.form.spec()
+        except SesrError as err:
+            self.result.show_message(str(err), "error")
+            return
+        self.form.save(self.settings)
+        self.settings.set("train/runs_dir", self.runs_dir.path())
+        runs = Path(self.runs_dir.path() or default_runs_dir())
+        name = self.form.model_name.text().strip() or f"{spec.model.name}-{time.strftime('%Y%m%d-%H%M')}"
+        self._launch(spec, new_run_dir(runs, spec.model.name), name, resume=False)
+
+    def resume(self) -> None:
+        """Continue the stopped run, or a run folder the user picks."""
+        if self.busy or self.missing is not None:
+            return
+        run_dir = self.run_dir if self.resumable else None
+        if run_dir is None:
+            chosen = QFileDialog.getExistingDirectory(self, "Choose a training run to resume", self.runs_dir.path())
+            if not chosen:
+                return
+            run_dir = Path(chosen)
+        self.resume_run(run_dir)
+
+    def resume_run(self, run_dir: Path) -> None:
+        try:
+            spec, history, state = read_run(run_dir)
+        except SesrError as err:
+            self.result.show_message(str(err), "error")
+            return
+        if self.form is not None:
+            self.form.set_spec(spec)
+        self.plots.load_history(history)
+        self._elapsed_before = float(state.get("elapsed_seconds", 0.0))
+        name = self.settings.text(f"train/model_name/{run_dir.name}") or f"{spec.model.name}-{run_dir.name[-15:]}"
+        self._launch(spec, Path(run_dir), name, resume=True, keep_plots=True)
+
+    def open_run(self) -> None:
+        """Show an existing run's spec and plots without training."""
+        chosen = QFileDialog.getExistingDirectory(self, "Choose a training run folder", self.runs_dir.path())
+        if chosen:
+            self.show_run(Path(chosen))
+
+    def show_run(self, run_dir: Path) -> bool:
+        """Load a run folder's spec, history and log into the page; True when it is a run."""
+        try:
+            spec, history, state = read_run(run_dir)
+        except SesrError as err:
+            self.result.show_message(str(err), "error")
+            return False
+        if self.form is not None:
+            self.form.set_spec(spec)
+        self.run_dir = Path(run_dir)
+        self.plots.load_history(history)
+        self.log.clear()
+        log_file = Path(run_dir) / "train.log"
+        if log_file.is_file():
+            self.log.setPlainText("\n".join(log_file.read_text(errors="replace").splitlines()[-MAX_LOG_LINES:]))
+        steps = [r for r in history if r.get("type") == "step"]
+        evals = [r["mean_psnr"] for r in history if r.get("type") == "eval"]
+        total = spec.total_steps
+        last = steps[-1] if steps else None
+        self.stats["step"].setText(f"{state.get('step', 0):,} / {total:,}")
+        self.stats["loss"].setText(f"{last['loss']:.4f}" if last else "—")
+        self.stats["elapsed"].setText(duration(state.get("elapsed_seconds")))
+        self._best = max(evals) if evals else None
+        self.stats["psnr"].setText(f"{self._best:.2f} dB" if self._best else "—")
+        if last and last.get("elapsed") and len(steps) > 1:
+            rate = (steps[-1]["step"] - steps[0]["step"]) / max(1e-6, steps[-1]["elapsed"] - steps[0]["elapsed"])
+            self.stats["speed"].setText(f"{rate:.1f} steps/s")
+            self.stats["eta"].setText("done" if state.get("finished") else duration((total - last["step"]) / rate))
+        self.resumable = not state.get("finished", False)
+        self._update_buttons()
+        return True
+
+    def cancel(self) -> None:
+        if self.busy:
+            self.runner.cancel()
+            self.stop_button.setEnabled(False)
+            self._append_log("Stopping after the current step…", "info")
+
+    # ------------------------------------------------------------------------------------------------ job
+
+    def _launch(self, spec, run_dir: Path, model_name: str, resume: bool, keep_plots: bool = False) -> None:
+        self.run_dir = Path(run_dir)
+        self.settings.set(f"train/model_name/{self.run_dir.name}", model_name)
+        self.settings.set("train/last_run", str(self.run_dir))
+        self.result.hide()
+        if not keep_plots:
+            self.plots.clear()
+            self.log.clear()
+            self._elapsed_before = 0.0
+        self._best = max(self.plots.eval_values) if self.plots.eval_values else None
+        self._last_step = None
+        self._started = time.monotonic()
+        thread = self.runner.start(
+            lambda on_event, cancel: run_training(spec, self.run_dir, model_name, resume, on_event, cancel),
+            "Training")
+        thread.event.connect(self._on_event)
+        thread.succeeded.connect(self._on_succeeded)
+        thread.cancelled.connect(self._on_cancelled)
+        thread.failed.connect(self._on_failed)
+        self._append_log(f"{'Resuming' if resume else 'Starting'} {spec.model.name} in {self.run_dir}", "info")
+        self._tick.start()
+        thread.start()
+
+    def _on_event(self, event) -> None:
+        if isinstance(event, StepEvent):
+            self._last_step = event
+            self.plots.add_step(event.step, event.loss)
+            self.stats["step"].setText(f"{event.step:,} / {event.total_steps:,}")
+            self.stats["loss"].setText(f"{event.loss:.4f}")
+            if event.steps_per_second > 0:
+                self.stats["speed"].setText(f"{event.steps_per_second:.1f} steps/s")
+                self.stats["eta"].setText(duration((event.total_steps - event.step) / event.steps_per_second))
+        elif isinstance(event, EvaluationEvent):
+            if event.is_baseline:
+                self.plots.set_baseline(event.mean_psnr)
+            else:
+                self.plots.add_evaluation(event.step, event.mean_psnr)
+                self._best = max(self._best or event.mean_psnr, event.mean_psnr)
+                self.stats["psnr"].setText(f"{self._best:.2f} dB")
+        elif isinstance(event, LogEvent):
+            self._append_log(event.message, event.level)
+        elif isinstance(event, Progress) and event.message == "exporting":
+            self.stats["eta"].setText("exporting…")
+        elif isinstance(event, ArtefactEvent) and event.kind == "model":
+            self.status_message.emit(f"New model: {Path(event.path).name}")
+
+    def _on_succeeded(self, summary: dict) -> None:
+        self.resumable = False
+        self.stats["eta"].setText("done")
+        name = summary.get("model_name")
+        if name:
+            self.catalog.refresh()
+            self.model_added.emit(name)
+            self.result.show_message(f"Training finished: '{name}' is in the catalog and selected on the Upscale "
+                                     "page.", "success")
+        self.plots.flush()
+
+    def _on_cancelled(self) -> None:
+        self.resumable = True
+        self.stats["eta"].setText("stopped")
+        self.result.show_message("Training stopped; its last checkpoint is kept. Press Resume to continue.", "info")
+        self.plots.flush()
+
+    def _on_failed(self, reason: str) -> None:
+        self.resumable = bool(self.run_dir and (self.run_dir / "checkpoints").is_dir())
+        self.stats["eta"].setText("failed")
+        self._append_log(reason, "error")
+        self.result.show_message(reason, "error")
+        missing = training_missing()
+        if missing is not None:
+            self.banner.show_message(install_message(missing), "info")
+
+    def _busy(self, busy: bool) -> None:
+        if not busy:
+            self._tick.stop()
+            self._update_clock()
+        self._update_buttons()
+        self.busy_changed.emit(busy)
+
+    def _update_buttons(self) -> None:
+        can_train = self.form is not None
+        self.start_button.setEnabled(can_train and not self.busy)
+        self.stop_button.setEnabled(self.busy)
+        self.resume_button.setEnabled(can_train and not self.busy)
+        self.resume_button.setText("Resume" if self.resumable and self.run_dir else "Resume…")
+        self.folder_button.setEnabled(self.run_dir is not None)
+        if self.form is not None:
+            self.form.setEnabled(not self.busy)
+
+    def _update_clock(self) -> None:
+        if self._started and self.busy:
+            self.stats["elapsed"].setText(duration(self._elapsed_before + time.monotonic() - self._started))
+
+    def _append_log(self, message: str, level: str = "info") -> None:
+        colours = {"warning": WARN, "error": BAD}
+        fmt = QTextCharFormat()
+        if level in colours:
+            fmt.setForeground(QColor(colours[level]))
+        cursor = self.log.textCursor()
+        cursor.movePosition(cursor.MoveOperation.End)
+        cursor.insertText(("" if self.log.document().isEmpty() else "\n") + time.strftime("%H:%M:%S  ") + message,
+                          fmt)
+        self.log.ensureCursorVisible()
+
+    def _show_run_folder(self) -> None:
+        if self.run_dir is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.run_dir)))
+
+    # ------------------------------------------------------------------------------------------------ window API
+
+    def open_dialog(self) -> None:
+        self.open_run()
+
+    def accepts(self, path: Path) -> bool:
+        return path.is_dir() and (path / "spec.json").is_file()
+
+    def open_paths(self, paths: list[Path]) -> None:
+        for path in paths:
+            if self.accepts(path):
+                self.show_run(path)
+                return

@@ -1,0 +1,67 @@
+"""An in-page message strip (info, success, error) with an optional action button: never a blocking dialog."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QStyle, QToolButton, QWidget
+
+from app.theme import ACCENT, BAD, GOOD
+
+_COLOURS = {"info": ACCENT, "success": GOOD, "error": BAD}
+_ICONS = {
+    "info": QStyle.StandardPixmap.SP_MessageBoxInformation,
+    "success": QStyle.StandardPixmap.SP_DialogApplyButton,
+    "error": QStyle.StandardPixmap.SP_MessageBoxWarning,
+}
+
+
+class Banner(QFrame):
+    """Hidden until ``show_message``; the close button hides it again."""
+
+    def __init__(self, parent: QWidget | None = None, closable: bool = True) -> None:
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.icon = QLabel()
+        self.text = QLabel(wordWrap=True, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text.setTextFormat(Qt.TextFormat.PlainText)
+        self.action = QPushButton()
+        self.action.hide()
+        self._callback: Callable[[], None] | None = None
+        self.action.clicked.connect(self._run_action)
+        close = QToolButton(text="✕", autoRaise=True, toolTip="Dismiss")
+        close.clicked.connect(self.hide)
+        close.setVisible(closable)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.action, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+        self.kind = ""
+        self.hide()
+
+    def show_message(self, text: str, kind: str = "info", action: str = "",
+                     callback: Callable[[], None] | None = None, rich: bool = False) -> None:
+        self.kind = kind
+        self.text.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
+        self.text.setText(text)
+        colour: QColor = _COLOURS.get(kind, ACCENT)
+        background = QColor(colour)
+        background.setAlpha(40)
+        self.setStyleSheet(f"QFrame#banner {{ border: 1px solid {colour.name()}; border-radius: 6px; "
+                           f"background: rgba({background.red()},{background.green()},{background.blue()},40); }}")
+        self.icon.setPixmap(self.style().standardIcon(_ICONS.get(kind, _ICONS["info"])).pixmap(20, 20))
+        self._callback = callback
+        self.action.setText(action)
+        self.action.setVisible(bool(action and callback))
+        self.show()
+
+    def message(self) -> str:
+        return self.text.text() if not self.isHidden() else ""
+
+    def _run_action(self) -> None:
+        if self._callback is not None:
+            self._callback()

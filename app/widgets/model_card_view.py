@@ -1,0 +1,62 @@
+"""A model card rendered as readable HTML: what the model is, how it was trained, how good it is."""
+
+from __future__ import annotations
+
+import html
+
+from app.formatting import compact, count, duration
+from sesr_core.catalog import CatalogEntry
+
+
+def _rows(pairs: list[tuple[str, object]]) -> str:
+    cells = "".join(f"<tr><td style='padding-right:14px;color:gray'>{html.escape(k)}</td>"
+                    f"<td>{html.escape(str(v))}</td></tr>" for k, v in pairs if v not in (None, "", [], {}))
+    return f"<table cellspacing='2'>{cells}</table>" if cells else "<p style='color:gray'>—</p>"
+
+
+def card_html(entry: CatalogEntry) -> str:
+    """The card of ``entry`` as an HTML fragment."""
+    card = entry.card
+    model = card.get("model") or {}
+    training = card.get("training") or {}
+    quant = card.get("quantization") or {}
+    evaluation = card.get("evaluation") or {}
+    source = "shipped" + (" (default for its scale)" if entry.default else "") if entry.shipped else "your model"
+    shape = f"m={model['m']}, f={model['f']}, p={model['p']}, {model.get('activation', '')}" if model else None
+    overview = _rows([
+        ("Preset", entry.preset), ("Scale", f"×{entry.scale}"), ("Precision", entry.precision), ("Shape", shape),
+        ("Parameters", count(entry.params) if entry.params else None),
+        ("MACs per LR pixel", count(entry.macs_per_pixel) if entry.macs_per_pixel else None),
+        ("Source", source), ("File", str(entry.path)), ("SHA-256", (card.get("sha256") or "")[:16] + "…"),
+    ])
+    steps = training.get("trained_steps") or training.get("steps")
+    trained = _rows([
+        ("Data", ", ".join(training.get("data") or [])), ("Steps", count(steps) if steps else None),
+        ("QAT steps", count(training.get("qat_steps")) if training.get("qat") else None),
+        ("Batch / patch", f"{training['batch_size']} / {training['patch_size']}" if "batch_size" in training
+         else None),
+        ("Learning rate", training.get("learning_rate")), ("Schedule", training.get("lr_schedule")),
+        ("Linear blocks", training.get("linear_block")), ("Started from", training.get("init_from")),
+        ("Training time", duration(training["wall_time_seconds"]) if training.get("wall_time_seconds") else None),
+        ("Imported from", training.get("imported_from")), ("Notes", training.get("notes")),
+        ("Quantisation", quant.get("method")),
+    ])
+    parts = [f"<h2 style='margin-bottom:2px'>{html.escape(entry.name)}</h2>",
+             "<h4>Model</h4>", overview, "<h4>Training</h4>", trained]
+    if evaluation:
+        images = evaluation.get("images") or {}
+        rows = [("Mean", f"{evaluation.get('psnr', 0):.2f} dB · SSIM {evaluation.get('ssim', 0):.4f}")]
+        rows += [(name, f"{v[0]:.2f} dB · SSIM {v[1]:.4f}") for name, v in images.items()]
+        parts += [f"<h4>Evaluation on {html.escape(str(evaluation.get('dataset', 'validation')))} "
+                  "(Y channel, border shaved)</h4>", _rows(rows)]
+    else:
+        parts += ["<h4>Evaluation</h4><p style='color:gray'>Not evaluated.</p>"]
+    return "".join(parts)
+
+
+def table_values(entry: CatalogEntry) -> list[str]:
+    """The catalog table's cells for ``entry``."""
+    source = ("shipped" + (", default" if entry.default else "")) if entry.shipped else "user"
+    psnr = f"{entry.set5_psnr:.2f}" if entry.set5_psnr else "—"
+    return [entry.name, f"×{entry.scale}", entry.preset, entry.precision, compact(entry.params),
+            compact(entry.macs_per_pixel), psnr, source]

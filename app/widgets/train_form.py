@@ -1,0 +1,254 @@
+"""The training-spec form: preset or custom shape, scale, blocks, QAT, folders, schedule. Builds a TrainSpec."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.formatting import compact
+from app.settings import Settings
+from app.widgets.folder_field import PathField
+from sesr_core.errors import SesrError
+from sesr_core.presets import PRESETS, ModelConfig, collapsed_params, macs_per_pixel
+from sesr_core.training.spec import TrainSpec
+
+CUSTOM = "Custom"
+
+
+def _spin(low: int, high: int, value: int, step: int = 1) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(low, high)
+    box.setSingleStep(step)
+    box.setValue(value)
+    box.setGroupSeparatorShown(True)
+    return box
+
+
+class TrainForm(QWidget):
+    """Edits everything a TrainSpec holds that a user chooses; ``spec()`` validates and builds it."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.preset = QComboBox()
+        self.preset.addItems([*PRESETS, CUSTOM])
+        self.m, self.f, self.p = _spin(1, 64, 5), _spin(1, 256, 16), _spin(1, 1024, 256, 16)
+        self.cost = QLabel(objectName="hint")
+        self.scale = QComboBox()
+        self.scale.addItem("×2", 2)
+        self.scale.addItem("×4", 4)
+        self.init_from = PathField("folder", "x2 run folder to start from (recommended)")
+        self.blocks = QComboBox()
+        self.blocks.addItem("Collapsed (fast)", "collapsed")
+        self.blocks.addItem("Expanded (over-parameterised)", "expanded")
+        self.activation = QComboBox()
+        self.activation.addItems(["relu", "prelu"])
+        self.qat = QCheckBox("Quantisation-aware fine-tuning (best int8)")
+        self.qat_steps = _spin(1, 10_000_000, 200, 50)
+        self.data_dirs = QListWidget()
+        self.data_dirs.setMaximumHeight(84)
+        self.data_dirs.setAcceptDrops(False)
+        self.val_dir = PathField("folder", "HR images for PSNR during training (e.g. Set5/HR)")
+        self.steps = _spin(1, 10_000_000, 1000, 100)
+        self.batch = _spin(1, 1024, 16)
+        self.patch = _spin(8, 512, 48, 8)
+        self.learning_rate = QDoubleSpinBox(decimals=6, minimum=1e-6, maximum=1.0, singleStep=1e-4, value=5e-4)
+        self.eval_every = _spin(1, 1_000_000, 100, 50)
+        self.model_name = QLineEdit(placeholderText="automatic (preset, scale and date)")
+        self.model_name.setAcceptDrops(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._model_group())
+        layout.addWidget(self._data_group())
+        layout.addWidget(self._schedule_group())
+        layout.addStretch(1)
+
+        for widget in (self.preset, self.scale, self.blocks, self.activation):
+            widget.currentIndexChanged.connect(self._sync)
+        for box in (self.m, self.f, self.p, self.steps, self.qat_steps):
+            box.valueChanged.connect(self._sync)
+        self.qat.toggled.connect(self._sync)
+        self.preset.setCurrentText("M5")
+        self._sync()
+
+    # ------------------------------------------------------------------------------------------------ layout
+
+    def _model_group(self) -> QGroupBox:
+        group = QGroupBox("Model")
+        form = QFormLayout(group)
+        form.addRow("Preset", self.preset)
+        shape = QHBoxLayout()
+        for label, box in (("m", self.m), ("f", self.f), ("p", self.p)):
+            shape.addWidget(QLabel(label))
+            shape.addWidget(box, 1)
+        form.addRow("Shape", shape)
+        form.addRow("", self.cost)
+        form.addRow("Scale", self.scale)
+        form.addRow("Start from", self.init_from)
+        form.addRow("Blocks", self.blocks)
+        form.addRow("Activation", self.activation)
+        form.addRow(self.qat)
+        form.addRow("QAT steps", self.qat_steps)
+        form.addRow("Model name", self.model_name)
+        return group
+
+    def _data_group(self) -> QGroupBox:
+        group = QGroupBox("Data")
+        form = QFormLayout(group)
+        buttons = QVBoxLayout()
+        add, remove = QPushButton("Add…"), QPushButton("Remove")
+        add.clicked.connect(self._add_data_dir)
+        remove.clicked.connect(lambda: [self.data_dirs.takeItem(self.data_dirs.row(i))
+                                        for i in self.data_dirs.selectedItems()])
+        buttons.addWidget(add)
+        buttons.addWidget(remove)
+        buttons.addStretch(1)
+        row = QHBoxLayout()
+        row.addWidget(self.data_dirs, 1)
+        row.addLayout(buttons)
+        form.addRow("Training", row)
+        form.addRow("Validation", self.val_dir)
+        return group
+
+    def _schedule_group(self) -> QGroupBox:
+        group = QGroupBox("Schedule")
+        form = QFormLayout(group)
+        form.addRow("Steps", self.steps)
+        form.addRow("Batch size", self.batch)
+        form.addRow("Patch size (LR px)", self.patch)
+        form.addRow("Learning rate", self.learning_rate)
+        form.addRow("Evaluate every", self.eval_every)
+        return group
+
+    def _add_data_dir(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder of high-resolution training images")
+        if folder:
+            self.add_data_dir(folder)
+
+    def add_data_dir(self, folder: str) -> None:
+        if folder not in self.data_dir_list():
+            self.data_dirs.addItem(folder)
+
+    def data_dir_list(self) -> list[str]:
+        return [self.data_dirs.item(i).text() for i in range(self.data_dirs.count())]
+
+    # ------------------------------------------------------------------------------------------------ state
+
+    def _sync(self) -> None:
+        custom = self.preset.currentText() == CUSTOM
+        if not custom:
+            for box, value in zip((self.m, self.f, self.p), PRESETS[self.preset.currentText()], strict=True):
+                box.blockSignals(True)
+                box.setValue(value)
+                box.blockSignals(False)
+        for box in (self.m, self.f, self.p):
+            box.setEnabled(custom)
+        self.init_from.setEnabled(self.scale.currentData() == 4)
+        if self.qat.isChecked():
+            self.activation.setCurrentText("relu")
+        self.activation.setEnabled(not self.qat.isChecked())
+        self.qat_steps.setEnabled(self.qat.isChecked())
+        try:
+            config = self.model_config()
+            self.cost.setText(f"{compact(macs_per_pixel(config))} MACs per LR pixel · "
+                              f"{compact(collapsed_params(config))} parameters")
+        except SesrError as err:
+            self.cost.setText(str(err))
+        self.changed.emit()
+
+    def model_config(self) -> ModelConfig:
+        preset = self.preset.currentText()
+        return ModelConfig(m=self.m.value(), f=self.f.value(), p=self.p.value(), scale=int(self.scale.currentData()),
+                           activation=self.activation.currentText(), preset="custom" if preset == CUSTOM else preset)
+
+    def spec(self) -> TrainSpec:
+        """The spec the form describes; raises SesrError with a sentence when something is missing or wrong."""
+        data = self.data_dir_list()
+        if not data:
+            raise SesrError("Add at least one folder of high-resolution training images (Data > Training).")
+        qat = self.qat.isChecked()
+        init_from = self.init_from.path() if self.scale.currentData() == 4 and self.init_from.path() else None
+        return TrainSpec(
+            model=self.model_config(), data_dirs=tuple(data), val_dir=self.val_dir.path() or None,
+            steps=self.steps.value(), batch_size=self.batch.value(), patch_size=self.patch.value(),
+            learning_rate=self.learning_rate.value(), linear_block=self.blocks.currentData(), qat=qat,
+            qat_steps=self.qat_steps.value() if qat else 0, init_from=init_from,
+            eval_every=self.eval_every.value(), checkpoint_every=max(100, self.eval_every.value()))
+
+    def set_spec(self, spec: TrainSpec) -> None:
+        """Show a saved spec (e.g. of a run being resumed)."""
+        config = spec.model
+        self.preset.setCurrentText(config.preset if config.preset in PRESETS else CUSTOM)
+        self.m.setValue(config.m)
+        self.f.setValue(config.f)
+        self.p.setValue(config.p)
+        self.scale.setCurrentIndex(0 if config.scale == 2 else 1)
+        self.blocks.setCurrentIndex(0 if spec.linear_block == "collapsed" else 1)
+        self.qat.setChecked(spec.qat)
+        self.activation.setCurrentText(config.activation)
+        self.qat_steps.setValue(max(1, spec.qat_steps))
+        self.data_dirs.clear()
+        for folder in spec.data_dirs:
+            self.add_data_dir(folder)
+        self.val_dir.set_path(spec.val_dir)
+        self.init_from.set_path(spec.init_from)
+        self.steps.setValue(spec.steps)
+        self.batch.setValue(spec.batch_size)
+        self.patch.setValue(spec.patch_size)
+        self.learning_rate.setValue(spec.learning_rate)
+        self.eval_every.setValue(spec.eval_every)
+        self._sync()
+
+    def save(self, settings: Settings) -> None:
+        settings.set("train/preset", self.preset.currentText())
+        settings.set("train/shape", [self.m.value(), self.f.value(), self.p.value()])
+        settings.set("train/scale", int(self.scale.currentData()))
+        settings.set("train/blocks", self.blocks.currentData())
+        settings.set("train/qat", self.qat.isChecked())
+        settings.set("train/qat_steps", self.qat_steps.value())
+        settings.set("train/activation", self.activation.currentText())
+        settings.set("train/data_dirs", self.data_dir_list())
+        settings.set("train/val_dir", self.val_dir.path())
+        settings.set("train/init_from", self.init_from.path())
+        for key, box in (("steps", self.steps), ("batch", self.batch), ("patch", self.patch),
+                         ("eval_every", self.eval_every)):
+            settings.set(f"train/{key}", box.value())
+        settings.set("train/learning_rate", self.learning_rate.value())
+
+    def restore(self, settings: Settings) -> None:
+        self.preset.setCurrentText(settings.text("train/preset", "M5"))
+        shape = settings.text_list("train/shape")
+        if len(shape) == 3 and self.preset.currentText() == CUSTOM:
+            for box, value in zip((self.m, self.f, self.p), shape, strict=True):
+                box.setValue(int(value))
+        self.scale.setCurrentIndex(1 if settings.integer("train/scale", 2) == 4 else 0)
+        self.blocks.setCurrentIndex(1 if settings.text("train/blocks") == "expanded" else 0)
+        self.qat.setChecked(settings.flag("train/qat", True))
+        self.activation.setCurrentText(settings.text("train/activation", "relu"))
+        self.qat_steps.setValue(settings.integer("train/qat_steps", 200))
+        for folder in settings.text_list("train/data_dirs"):
+            self.add_data_dir(folder)
+        self.val_dir.set_path(settings.text("train/val_dir"))
+        self.init_from.set_path(settings.text("train/init_from"))
+        for key, box, default in (("steps", self.steps, 1000), ("batch", self.batch, 16), ("patch", self.patch, 48),
+                                  ("eval_every", self.eval_every, 100)):
+            box.setValue(settings.integer(f"train/{key}", default))
+        self.learning_rate.setValue(settings.number("train/learning_rate", 5e-4))
+        self._sync()

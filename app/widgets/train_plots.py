@@ -1,0 +1,151 @@
+"""Live training plots (pyqtgraph): loss per step, validation PSNR per evaluation, the bicubic baseline as a line.
+
+Points are collected as events arrive and drawn at most a few times a second, so a fast trainer cannot flood the
+GUI thread.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from app.theme import plot_colours
+
+REDRAW_MS = 250
+
+
+class TrainPlots(QWidget):
+    """Two stacked plots sharing the step axis."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        pg.setConfigOptions(antialias=True)
+        self.loss_steps: list[float] = []
+        self.loss_values: list[float] = []
+        self.eval_steps: list[float] = []
+        self.eval_values: list[float] = []
+        self.baseline: float | None = None
+        self._dirty = False
+        self.loss_plot = pg.PlotWidget()
+        self.psnr_plot = pg.PlotWidget()
+        self.psnr_plot.setXLink(self.loss_plot)
+        for plot in (self.loss_plot, self.psnr_plot):
+            plot.showGrid(x=True, y=True, alpha=0.25)
+            plot.setMinimumHeight(150)
+            plot.setMenuEnabled(False)
+            plot.getPlotItem().getViewBox().setMouseEnabled(x=True, y=False)
+        self.loss_plot.setLogMode(y=True)
+        self.loss_plot.setClipToView(True)
+        self.loss_plot.setDownsampling(auto=True, mode="mean")
+        self.loss_curve = self.loss_plot.plot([], [], name="L1 loss")
+        self.psnr_curve = self.psnr_plot.plot([], [], name="validation PSNR", symbol="o", symbolSize=6)
+        self.baseline_line = pg.InfiniteLine(angle=0, movable=False)
+        self.baseline_line.setVisible(False)
+        self.psnr_plot.addItem(self.baseline_line)
+        self._legend = self.psnr_plot.addLegend(offset=(-10, 10))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.loss_plot, 1)
+        layout.addWidget(self.psnr_plot, 1)
+        self._timer = QTimer(self, interval=REDRAW_MS)
+        self._timer.timeout.connect(self._redraw)
+        self._timer.start()
+        self.apply_palette()
+
+    def apply_palette(self) -> None:
+        """Colours from the widget palette (light or dark)."""
+        colours = plot_colours(self.palette())
+        for plot, title, unit in ((self.loss_plot, "Training loss (L1)", "loss"),
+                                  (self.psnr_plot, "Validation PSNR", "dB")):
+            plot.setBackground(colours["background"])
+            item = plot.getPlotItem()
+            item.setTitle(title, color=colours["foreground"].name(), size="10pt")
+            for axis in ("left", "bottom"):
+                item.getAxis(axis).setPen(colours["foreground"])
+                item.getAxis(axis).setTextPen(colours["foreground"])
+            item.setLabel("left", unit, color=colours["foreground"].name())
+            item.setLabel("bottom", "step", color=colours["foreground"].name())
+        self.loss_curve.setPen(pg.mkPen(colours["loss"], width=1.5))
+        self.psnr_curve.setPen(pg.mkPen(colours["psnr"], width=2))
+        self.psnr_curve.setSymbolBrush(colours["psnr"])
+        self.psnr_curve.setSymbolPen(colours["psnr"])
+        self.baseline_line.setPen(pg.mkPen(colours["baseline"], width=1.5, style=Qt.PenStyle.DashLine))
+        self._update_legend(colours)
+
+    def _update_legend(self, colours=None) -> None:
+        colours = colours or plot_colours(self.palette())
+        self._legend.clear()
+        self._legend.setLabelTextColor(colours["foreground"])
+        self._legend.addItem(self.psnr_curve, "SESR")
+        if self.baseline is not None:
+            self._legend.addItem(pg.PlotDataItem(pen=self.baseline_line.pen), f"bicubic {self.baseline:.2f} dB")
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.type() == event.Type.PaletteChange:
+            self.apply_palette()
+        super().changeEvent(event)
+
+    # ------------------------------------------------------------------------------------------------ data
+
+    def clear(self) -> None:
+        self.loss_steps.clear()
+        self.loss_values.clear()
+        self.eval_steps.clear()
+        self.eval_values.clear()
+        self.set_baseline(None)
+        self._dirty = True
+        self._redraw()
+
+    def add_step(self, step: int, loss: float) -> None:
+        if loss > 0:
+            self.loss_steps.append(step)
+            self.loss_values.append(loss)
+            self._dirty = True
+
+    def add_evaluation(self, step: int, psnr: float) -> None:
+        self.eval_steps.append(step)
+        self.eval_values.append(psnr)
+        self._dirty = True
+
+    def set_baseline(self, psnr: float | None) -> None:
+        self.baseline = psnr
+        self.baseline_line.setVisible(psnr is not None)
+        if psnr is not None:
+            self.baseline_line.setValue(psnr)
+        self._update_legend()
+
+    def load_history(self, records: list[dict]) -> None:
+        """Fill the plots from a run folder's history records."""
+        self.clear()
+        for record in records:
+            kind = record.get("type")
+            if kind == "step":
+                self.add_step(record["step"], record["loss"])
+            elif kind == "eval":
+                self.add_evaluation(record["step"], record["mean_psnr"])
+            elif kind == "baseline":
+                self.set_baseline(record["mean_psnr"])
+        self._redraw()
+
+    def point_counts(self) -> tuple[int, int]:
+        """(loss points, PSNR points) as drawn so far."""
+        return len(self.loss_curve.xData if self.loss_curve.xData is not None else []), \
+            len(self.psnr_curve.xData if self.psnr_curve.xData is not None else [])
+
+    def _redraw(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        self.loss_curve.setData(self.loss_steps, self.loss_values)
+        self.psnr_curve.setData(self.eval_steps, self.eval_values)
+        if self.eval_values and self.baseline is not None:
+            low = min(min(self.eval_values), self.baseline) - 0.3
+            high = max(max(self.eval_values), self.baseline) + 0.3
+            self.psnr_plot.setYRange(low, high, padding=0)
+        else:
+            self.psnr_plot.enableAutoRange(axis="y")
+
+    def flush(self) -> None:
+        """Draw pending points now (tests and screenshots)."""
+        self._redraw()
