@@ -189,3 +189,26 @@ def test_bad_data_is_named(tmp_path, train_dir):
 def test_spec_rejects_qat_with_prelu():
     with pytest.raises(SesrError, match="ReLU"):
         TrainSpec(model=TINY, data_dirs=("x",), qat=True, qat_steps=5)
+
+
+def test_mirrored_strategy_trains_on_the_local_devices(tmp_path, train_dir):
+    events = []
+    train(tiny_spec(train_dir, steps=2, strategy="mirrored"), tmp_path / "run", events.append)
+    assert [e.step for e in events if isinstance(e, StepEvent)] == [1, 2]
+
+
+def test_only_the_chief_writes_the_run_folder(tmp_path):
+    from types import SimpleNamespace
+
+    from sesr_core.training.trainer import worker_run_dir
+
+    def strategy(task_type, task_id, jobs):
+        spec = tf.train.ClusterSpec({job: ["localhost:1"] * 2 for job in jobs})
+        resolver = tf.distribute.cluster_resolver.SimpleClusterResolver(spec, task_type=task_type, task_id=task_id)
+        return SimpleNamespace(cluster_resolver=resolver)
+
+    assert worker_run_dir(tmp_path, tf.distribute.get_strategy()) == tmp_path
+    assert worker_run_dir(tmp_path, strategy("chief", 0, ["chief", "worker"])) == tmp_path
+    assert worker_run_dir(tmp_path, strategy("worker", 0, ["worker"])) == tmp_path
+    assert worker_run_dir(tmp_path, strategy("worker", 0, ["chief", "worker"])) == tmp_path / "workers" / "worker-0"
+    assert worker_run_dir(tmp_path, strategy("worker", 1, ["worker"])) == tmp_path / "workers" / "worker-1"

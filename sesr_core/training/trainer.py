@@ -50,6 +50,22 @@ def make_strategy(name: str) -> tf.distribute.Strategy:
     return tf.distribute.get_strategy()
 
 
+def worker_run_dir(run_dir: Path, strategy: tf.distribute.Strategy) -> Path:
+    """Where this process writes: the run folder for the chief, ``run_dir/workers/N`` for other multi-worker tasks.
+
+    Every multi-worker task must save checkpoints (saving is a collective operation), but only the chief's copy is
+    the run; the others keep theirs apart so that the files never collide.
+    """
+    resolver = getattr(strategy, "cluster_resolver", None)
+    task_type = getattr(resolver, "task_type", None)
+    if not task_type or task_type == "chief":
+        return run_dir
+    has_chief = "chief" in resolver.cluster_spec().as_dict()
+    if task_type == "worker" and resolver.task_id == 0 and not has_chief:
+        return run_dir
+    return run_dir / "workers" / f"{task_type}-{resolver.task_id}"
+
+
 def predict_y(model: keras.Model) -> Callable[[np.ndarray], np.ndarray]:
     """LR Y plane -> SR Y plane through a Keras model."""
     return lambda y: model(y[None, :, :, None].astype(np.float32), training=False).numpy()[0, :, :, 0]
@@ -83,7 +99,8 @@ def train(spec: TrainSpec, run_dir: str | Path, on_event: EventCallback = ignore
     Raises :class:`SesrError` (after a FailedEvent) for user errors; a cancel ends with a checkpoint and a
     FinishedEvent(cancelled=True).
     """
-    run = RunFolder(Path(run_dir))
+    strategy = make_strategy(spec.strategy)
+    run = RunFolder(worker_run_dir(Path(run_dir), strategy))
     cancel = cancel or CancelToken()
     created = False
     try:
@@ -97,7 +114,7 @@ def train(spec: TrainSpec, run_dir: str | Path, on_event: EventCallback = ignore
             created = not run.root.exists()
             run.create(resume=False)
         spec.save(run.root)
-        context = _prepare(spec, run, on_event, cancel)
+        context = _prepare(spec, run, strategy, on_event, cancel)
         summary = _run_phases(context)
     except CancelledError:
         on_event(FinishedEvent({"run_dir": str(run.root)}, cancelled=True))
@@ -124,8 +141,8 @@ def _check_inputs(spec: TrainSpec) -> None:
         raise SesrError(f"'{spec.init_from}' is not a training run folder; check --init-from.")
 
 
-def _prepare(spec: TrainSpec, run: RunFolder, emit: EventCallback, cancel: CancelToken) -> _Context:
-    strategy = make_strategy(spec.strategy)
+def _prepare(spec: TrainSpec, run: RunFolder, strategy: tf.distribute.Strategy, emit: EventCallback,
+             cancel: CancelToken) -> _Context:
     context = _Context(spec, run, emit, cancel, strategy, [], [], time.monotonic(),
                        float(run.read_state().get("elapsed_seconds", 0.0)))
     context.log(f"Run {run.root}: {spec.model.name}, {spec.total_steps} steps "
@@ -209,7 +226,7 @@ def _restore_latest(context: _Context, phase: str, model, optimizer) -> bool:
     if latest is None:
         return False
     _checkpoint(model, optimizer).restore(latest).assert_existing_objects_matched()
-    context.log(f"Resumed the {phase} phase from {latest} (optimiser step {int(optimizer.iterations)}).")
+    context.log(f"Resumed the {phase} phase from {latest} (optimiser step {int(optimizer.iterations.numpy())}).")
     return True
 
 
@@ -233,7 +250,7 @@ def _emit_evaluation(context: _Context, step: int, result: EvalResult, is_baseli
 
 def _loop(context: _Context, phase: str, model, optimizer, first_step: int, last_step: int) -> None:
     spec, run, strategy = context.spec, context.run, context.strategy
-    step = first_step + int(optimizer.iterations)
+    step = first_step + int(optimizer.iterations.numpy())
     run.truncate_history(step)
     if step >= last_step:
         return
