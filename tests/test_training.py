@@ -212,3 +212,18 @@ def test_only_the_chief_writes_the_run_folder(tmp_path):
     assert worker_run_dir(tmp_path, strategy("worker", 0, ["worker"])) == tmp_path
     assert worker_run_dir(tmp_path, strategy("worker", 0, ["chief", "worker"])) == tmp_path / "workers" / "worker-0"
     assert worker_run_dir(tmp_path, strategy("worker", 1, ["worker"])) == tmp_path / "workers" / "worker-1"
+
+
+def test_cli_trains_stops_and_resumes(tmp_path, train_dir, capsys):
+    from sesr_core.cli import main
+
+    run = tmp_path / "run"
+    common = ["--preset", "custom", "-m", "1", "-f", "4", "-p", "8", "--batch-size", "4", "--patch-size", "16"]
+    assert main(["train", *common, "--data", str(train_dir), "--steps", "3", "--out", str(run), "--no-export"]) == 0
+    assert "Finished 3 steps" in capsys.readouterr().out
+    assert main(["train", "--resume", str(run), "--steps", "5", "--no-export"]) == 0
+    assert "Finished 5 steps" in capsys.readouterr().out
+    assert [r["step"] for r in RunFolder(run).read_history() if r["type"] == "step"] == [3, 5]
+    assert TrainSpec.load(run).steps == 5
+    assert main(["train", *common, "--data", str(train_dir), "--steps", "3", "--out", str(run)]) == 1
+    assert "already holds files" in capsys.readouterr().err

@@ -25,7 +25,7 @@ def register(commands) -> None:
                         help="default: relu with --qat (int8 has no PReLU), prelu otherwise")
     parser.add_argument("--data", action="append", default=[], metavar="DIR", help="HR training images (repeatable)")
     parser.add_argument("--val", metavar="DIR", help="HR validation images (PSNR/SSIM during training)")
-    parser.add_argument("--steps", type=int, default=1000, help="fp32 training steps")
+    parser.add_argument("--steps", type=int, help="fp32 training steps (default 1000)")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--patch-size", type=int, default=64, help="LR patch side in pixels")
     parser.add_argument("--learning-rate", type=float, default=5e-4)
@@ -42,8 +42,9 @@ def register(commands) -> None:
     parser.add_argument("--eval-every", type=int, default=500)
     parser.add_argument("--checkpoint-every", type=int, default=500)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder (new, or existing with --resume)")
-    parser.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    parser.add_argument("--out", metavar="RUN_DIR", help="the new run's folder")
+    parser.add_argument("--resume", nargs="?", const=True, metavar="RUN_DIR",
+                        help="continue a run (RUN_DIR, or --out) from its last checkpoint; a larger --steps extends it")
     parser.add_argument("--no-export", action="store_true", help="do not export .tflite models at the end")
     parser.set_defaults(run=run)
 
@@ -54,6 +55,8 @@ def spec_from_args(args):
 
     if args.activation is None:
         args.activation = "relu" if args.qat else "prelu"
+    if args.steps is None:
+        args.steps = 1000
     config = config_from_args(args)
     qat_steps = args.qat_steps if args.qat_steps is not None else (max(100, args.steps // 5) if args.qat else 0)
     if args.init_from and not Path(args.init_from).is_dir():
@@ -67,13 +70,21 @@ def spec_from_args(args):
 
 
 def run(args) -> int:
+    if isinstance(args.resume, str):
+        args.out = args.resume
+    if not args.out:
+        raise SesrError("Say where the run goes with --out RUN_DIR (or --resume RUN_DIR to continue one).")
     if not args.data and not args.resume:
         raise SesrError("Give at least one folder of training images with --data DIR.")
     trainer = require_training()
     from sesr_core.training.spec import TrainSpec
 
-    spec = TrainSpec.load(Path(args.out)).with_changes(steps=args.steps) if args.resume and not args.data \
-        else spec_from_args(args)
+    if args.resume:
+        saved = TrainSpec.load(Path(args.out))
+        spec = saved.with_changes(steps=args.steps if args.steps is not None else saved.steps,
+                                  qat_steps=args.qat_steps if args.qat_steps is not None else saved.qat_steps)
+    else:
+        spec = spec_from_args(args)
     cancel = CancelToken()
     progress = ProgressLine()
     started = time.monotonic()
@@ -107,7 +118,7 @@ def run(args) -> int:
         signal.signal(signal.SIGINT, previous)
         progress.close()
     if summary.get("cancelled"):
-        print(f"Stopped; resume with: sesr train --out {args.out} --resume")
+        print(f"Stopped; resume with: sesr train --resume {args.out}")
         return 130
     if not args.no_export:
         from sesr_core.training.export_run import export_run
