@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QGuiApplication, QImage
 
 
 def _to8(array: np.ndarray) -> np.ndarray:
@@ -53,3 +56,15 @@ def from_qimage(image: QImage) -> tuple[np.ndarray, np.ndarray | None]:
     if has_alpha:
         return pixels[..., :3].copy(), pixels[..., 3].copy()
     return pixels, None
+
+
+def save_clipboard_image(folder: Path) -> Path | None:
+    """Write the clipboard's image as ``pasted-DATE.png`` in ``folder``; None when the clipboard holds none."""
+    from sesr_core.imaging.io import write_image
+
+    image = QGuiApplication.clipboard().image()
+    if image.isNull():
+        return None
+    pixels, alpha = from_qimage(image)
+    target = folder / f"pasted-{time.strftime('%Y%m%d-%H%M%S')}.png"
+    return write_image(target, pixels, alpha, overwrite=True)

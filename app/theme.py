@@ -18,7 +18,8 @@ QPushButton#primary { background: %(accent)s; color: white; border: none; border
                       padding: 6px 18px; font-weight: bold; }
 QPushButton#primary:hover { background: %(accent_hover)s; }
 QPushButton#primary:disabled { background: %(disabled)s; color: %(disabled_text)s; }
-QLabel#pageTitle { font-size: 15pt; font-weight: bold; }
+QToolButton:checked { background: %(accent)s; color: white; border: 1px solid %(accent)s; border-radius: 3px;
+                      padding: 2px 6px; }
 QLabel#hint { color: %(muted)s; }
 QFrame#banner { background: %(banner)s; border: 1px solid %(accent)s; border-radius: 6px; }
 QListWidget#navigation { border: none; background: %(nav)s; font-size: 11pt; outline: 0; }

@@ -89,8 +89,11 @@ def run_training(spec, run_dir: Path, model_name: str, resume: bool, on_event: E
 
 def read_run(run_dir: Path) -> tuple[object, list[dict], dict]:
     """(spec, history records, state) of an existing run folder; raises SesrError when it is not one."""
-    from sesr_core.training.run_folder import RunFolder
-    from sesr_core.training.spec import TrainSpec
+    try:
+        from sesr_core.training.run_folder import RunFolder
+        from sesr_core.training.spec import TrainSpec
+    except ImportError as err:
+        raise SesrError(install_message(err.name or "sesr_core.training")) from err
 
     run = RunFolder(Path(run_dir))
     spec = TrainSpec.load(run.root)

@@ -224,9 +224,7 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()
                 return
-        for page in running:
-            page.cancel()
-        for page in running:
-            page.runner.wait(15_000)
         self.save_settings()
+        for page in self.pages:
+            page.shutdown()
         event.accept()

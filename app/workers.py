@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal
 
 from sesr_core.errors import CancelledError, SesrError
-from sesr_core.jobs import CancelToken, Event, EventCallback, FinishedEvent
+from sesr_core.jobs import CancelToken, Event, EventCallback
 
 Job = Callable[[EventCallback, CancelToken], Any]
 log = logging.getLogger("sesr_studio")
@@ -59,25 +59,25 @@ class JobThread(QThread):
             log.error("%s failed:\n%s", self.title, traceback.format_exc())
             self.failed.emit(f"{self.title} failed unexpectedly ({type(err).__name__}: {err}).")
         else:
-            was_cancelled = self.token.cancelled or (isinstance(result, dict) and result.get("cancelled")) or (
-                isinstance(result, FinishedEvent) and result.cancelled)
+            was_cancelled = self.token.cancelled or bool(
+                result.get("cancelled") if isinstance(result, dict) else getattr(result, "cancelled", False))
             if was_cancelled:
                 self.cancelled.emit()
             else:
                 self.succeeded.emit(result)
         finally:
+            self._job = None  # let go of the job's data (images, models) now, not when Qt deletes the thread
             self.ended.emit()
 
 
 class JobRunner(QObject):
-    """Starts jobs one at a time for a page and keeps their threads alive until they end."""
+    """Starts jobs one at a time for a page; ``busy`` until the job's thread has really finished."""
 
     busy_changed = Signal(bool)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._thread: JobThread | None = None
-        self._retired: set[JobThread] = set()
 
     @property
     def busy(self) -> bool:
@@ -92,7 +92,7 @@ class JobRunner(QObject):
         if self._thread is not None:
             raise RuntimeError("a job is already running")
         thread = JobThread(job, title, self)
-        thread.ended.connect(lambda: self._on_ended(thread))
+        thread.finished.connect(self._on_finished)  # a bound slot: no lambda holding the thread
         self._thread = thread
         self.busy_changed.emit(True)
         return thread
@@ -106,16 +106,10 @@ class JobRunner(QObject):
         thread = self._thread
         return thread is None or thread.wait(milliseconds)
 
-    def _on_ended(self, thread: JobThread) -> None:
+    def _on_finished(self) -> None:
+        thread = self.sender()
         if self._thread is thread:
             self._thread = None
             self.busy_changed.emit(False)
-        self._retired.add(thread)
-        thread.finished.connect(lambda: self._retire(thread))
-        if thread.isFinished():
-            self._retire(thread)
-
-    def _retire(self, thread: JobThread) -> None:
-        if thread in self._retired:
-            self._retired.discard(thread)
+        if isinstance(thread, JobThread):
             thread.deleteLater()

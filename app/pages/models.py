@@ -27,6 +27,7 @@ from app.model_store import delete_model, import_model, rename_model
 from app.settings import Settings
 from app.widgets.banner import Banner
 from app.widgets.model_card_view import card_html, table_values
+from app.workers import JobRunner
 from sesr_core.catalog import CatalogEntry, user_models_dir
 from sesr_core.errors import SesrError
 
@@ -43,7 +44,7 @@ class ModelsPage(QWidget):
     def __init__(self, catalog: CatalogStore, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.catalog, self.settings = catalog, settings
-        self.busy = False
+        self.runner = JobRunner(self)  # no long jobs here yet; the window treats every page alike
         self.banner = Banner()
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -204,6 +205,21 @@ class ModelsPage(QWidget):
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     # ------------------------------------------------------------------------------------------------ window API
+
+    @property
+    def busy(self) -> bool:
+        return self.runner.busy
+
+    def start(self) -> None:
+        """Ctrl+Return here imports a model."""
+        self.import_dialog()
+
+    def cancel(self) -> None:
+        self.runner.cancel()
+
+    def shutdown(self, milliseconds: int = 10_000) -> None:
+        self.runner.cancel()
+        self.runner.wait(milliseconds)
 
     def open_dialog(self) -> None:
         self.import_dialog()

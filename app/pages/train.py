@@ -124,6 +124,7 @@ class TrainPage(QWidget):
         splitter.addWidget(self.log)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([560, 170])
         right_layout.addWidget(splitter, 1)
 
         body = QSplitter(Qt.Orientation.Horizontal)
@@ -218,6 +219,7 @@ class TrainPage(QWidget):
         log_file = Path(run_dir) / "train.log"
         if log_file.is_file():
             self.log.setPlainText("\n".join(log_file.read_text(errors="replace").splitlines()[-MAX_LOG_LINES:]))
+            self.log.moveCursor(self.log.textCursor().MoveOperation.End)
         steps = [r for r in history if r.get("type") == "step"]
         evals = [r["mean_psnr"] for r in history if r.get("type") == "eval"]
         total = spec.total_steps
@@ -234,6 +236,11 @@ class TrainPage(QWidget):
         self.resumable = not state.get("finished", False)
         self._update_buttons()
         return True
+
+    def shutdown(self, milliseconds: int = 30_000) -> None:
+        """Stop training (it checkpoints first) and wait for it (the window is closing)."""
+        self.runner.cancel()
+        self.runner.wait(milliseconds)
 
     def cancel(self) -> None:
         if self.busy:
@@ -327,6 +334,7 @@ class TrainPage(QWidget):
         self.start_button.setEnabled(can_train and not self.busy)
         self.stop_button.setEnabled(self.busy)
         self.resume_button.setEnabled(can_train and not self.busy)
+        self.open_run_button.setEnabled(can_train and not self.busy)
         self.resume_button.setText("Resume" if self.resumable and self.run_dir else "Resume…")
         self.folder_button.setEnabled(self.run_dir is not None)
         if self.form is not None:

@@ -24,7 +24,7 @@ class CompareView(QWidget):
     def __init__(self, parent: QWidget | None = None, empty_text: str = "Drop images here or press Ctrl+O") -> None:
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(320, 240)
+        self.setMinimumSize(240, 180)
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._before: QPixmap | None = None
@@ -70,6 +70,22 @@ class CompareView(QWidget):
 
     def clear(self) -> None:
         self.set_images(None, None)
+
+    @property
+    def before_image(self) -> QPixmap | None:
+        return self._before
+
+    @property
+    def after_image(self) -> QPixmap | None:
+        return self._after
+
+    @property
+    def before_label(self) -> str:
+        return self._before_label
+
+    @property
+    def after_label(self) -> str:
+        return self._after_label
 
     def has_content(self) -> bool:
         return self._before is not None or self._after is not None
@@ -146,6 +162,13 @@ class CompareView(QWidget):
 
     def centre(self) -> QPointF:
         return QPointF(self._centre)
+
+    def set_centre(self, point: QPointF) -> None:
+        """Put the content point ``point`` at the middle of the view."""
+        self._centre = QPointF(point)
+        self._fit = False
+        self._clamp_centre()
+        self.update()
 
     def _clamp_centre(self) -> None:
         width, height = self.content_size()

@@ -113,6 +113,16 @@ class QueueModel(QAbstractListModel):
             setattr(self.items[row], key, value)
         self.changed(row)
 
+    def progress(self, rows: list[int]) -> tuple[float, int]:
+        """(fraction done, items finished) of a batch, weighted by pixels so a big image counts for more."""
+        items = [self.items[r] for r in rows if r < len(self.items)]
+        if not items:
+            return 0.0, 0
+        weights = [max(1, i.pixels) for i in items]
+        finished = sum(w for w, i in zip(weights, items, strict=True) if i.state in (DONE, FAILED))
+        partial = sum(w * i.progress for w, i in zip(weights, items, strict=True) if i.state == WORKING)
+        return (finished + partial) / sum(weights), sum(i.state in (DONE, FAILED) for i in items)
+
     def set_scale(self, scale: int) -> None:
         for row, item in enumerate(self.items):
             if item.state != DONE:

@@ -6,13 +6,26 @@ GUI thread.
 
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from app.theme import plot_colours
 
 REDRAW_MS = 250
+SMOOTHING = 0.9
+
+
+def smoothed(values: list[float]) -> np.ndarray:
+    """Exponential moving average (debiased, as TensorBoard draws it) of a noisy loss curve."""
+    out = np.empty(len(values))
+    average = 0.0
+    for index, value in enumerate(values):
+        average = SMOOTHING * average + (1 - SMOOTHING) * value
+        out[index] = average / (1 - SMOOTHING ** (index + 1))
+    return out
 
 
 class TrainPlots(QWidget):
@@ -35,19 +48,30 @@ class TrainPlots(QWidget):
             plot.setMinimumHeight(150)
             plot.setMenuEnabled(False)
             plot.getPlotItem().getViewBox().setMouseEnabled(x=True, y=False)
-        self.loss_plot.setLogMode(y=True)
         self.loss_plot.setClipToView(True)
         self.loss_plot.setDownsampling(auto=True, mode="mean")
         self.loss_curve = self.loss_plot.plot([], [], name="L1 loss")
+        self.smooth_curve = self.loss_plot.plot([], [], name="smoothed")
         self.psnr_curve = self.psnr_plot.plot([], [], name="validation PSNR", symbol="o", symbolSize=6)
         self.baseline_line = pg.InfiniteLine(angle=0, movable=False)
         self.baseline_line.setVisible(False)
         self.psnr_plot.addItem(self.baseline_line)
-        self._legend = self.psnr_plot.addLegend(offset=(-10, 10))
+        self._legend = self.psnr_plot.addLegend(offset=(10, 10))
+        plots = QWidget()
+        plots_layout = QVBoxLayout(plots)
+        plots_layout.setContentsMargins(0, 0, 0, 0)
+        plots_layout.addWidget(self.loss_plot, 1)
+        plots_layout.addWidget(self.psnr_plot, 1)
+        self.empty = QLabel("Fill in the form and press Start training, or open a run folder to see its curves.\n\n"
+                            "The loss appears here step by step, and the validation PSNR at every evaluation,\n"
+                            "with the bicubic baseline to beat.", alignment=Qt.AlignmentFlag.AlignCenter,
+                            objectName="hint", wordWrap=True)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(plots)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.loss_plot, 1)
-        layout.addWidget(self.psnr_plot, 1)
+        layout.addWidget(self.stack)
         self._timer = QTimer(self, interval=REDRAW_MS)
         self._timer.timeout.connect(self._redraw)
         self._timer.start()
@@ -62,11 +86,15 @@ class TrainPlots(QWidget):
             item = plot.getPlotItem()
             item.setTitle(title, color=colours["foreground"].name(), size="10pt")
             for axis in ("left", "bottom"):
+                item.getAxis(axis).enableAutoSIPrefix(False)
                 item.getAxis(axis).setPen(colours["foreground"])
                 item.getAxis(axis).setTextPen(colours["foreground"])
             item.setLabel("left", unit, color=colours["foreground"].name())
             item.setLabel("bottom", "step", color=colours["foreground"].name())
-        self.loss_curve.setPen(pg.mkPen(colours["loss"], width=1.5))
+        faint = QColor(colours["loss"])
+        faint.setAlpha(90)
+        self.loss_curve.setPen(pg.mkPen(faint, width=1))
+        self.smooth_curve.setPen(pg.mkPen(colours["loss"], width=2.5))
         self.psnr_curve.setPen(pg.mkPen(colours["psnr"], width=2))
         self.psnr_curve.setSymbolBrush(colours["psnr"])
         self.psnr_curve.setSymbolPen(colours["psnr"])
@@ -110,6 +138,7 @@ class TrainPlots(QWidget):
 
     def set_baseline(self, psnr: float | None) -> None:
         self.baseline = psnr
+        self._dirty = True
         self.baseline_line.setVisible(psnr is not None)
         if psnr is not None:
             self.baseline_line.setValue(psnr)
@@ -137,7 +166,10 @@ class TrainPlots(QWidget):
         if not self._dirty:
             return
         self._dirty = False
+        has_data = bool(self.loss_values or self.eval_values or self.baseline is not None)
+        self.stack.setCurrentIndex(1 if has_data else 0)
         self.loss_curve.setData(self.loss_steps, self.loss_values)
+        self.smooth_curve.setData(self.loss_steps, smoothed(self.loss_values))
         self.psnr_curve.setData(self.eval_steps, self.eval_values)
         if self.eval_values and self.baseline is not None:
             low = min(min(self.eval_values), self.baseline) - 0.3

@@ -8,10 +8,10 @@ import sys
 from collections.abc import Sequence
 
 from sesr_core import __version__
-from sesr_core.cli import eval_cmd, info_cmd, models_cmd, train_cmd
+from sesr_core.cli import eval_cmd, info_cmd, models_cmd, train_cmd, upscale_cmd, video_cmd
 from sesr_core.errors import SesrError
 
-COMMANDS = (info_cmd, train_cmd, eval_cmd, models_cmd)
+COMMANDS = (info_cmd, train_cmd, eval_cmd, models_cmd, upscale_cmd, video_cmd)
 EXIT_USER_ERROR = 2
 
 

@@ -13,9 +13,12 @@ from pathlib import Path
 import numpy as np
 
 from sesr_core.errors import ModelError
+from sesr_core.model_card import read_card
 from sesr_core.runtime.interpreter import default_threads, interpreter_class
+from sesr_core.runtime.model_graph import receptive_radius
 
 _PROBE_SIZE = 8
+FALLBACK_RADIUS = 32  # tile margin for a graph whose receptive field cannot be derived
 
 
 class SRModel:
@@ -52,7 +55,19 @@ class SRModel:
         self.input_quant = tuple(inputs[0]["quantization"])
         self.output_quant = tuple(outputs[0]["quantization"])
         self.precision = "int8" if self.input_dtype == np.int8 else "fp32"
+        if self.input_dtype not in (np.int8, np.float32) or self.output_dtype not in (np.int8, np.float32):
+            raise ModelError(f"'{self.path}' takes {self.input_dtype} input; choose an int8 or fp32 SESR model.")
+        self.card = read_card(self.path) or {}
+        self.receptive_radius = self._derive_radius()
         self._interpreters[(_PROBE_SIZE, _PROBE_SIZE)] = probe
+
+    def _derive_radius(self) -> int:
+        """Receptive-field radius in input pixels: from the graph, checked against the card's m (2 + m + 2)."""
+        from_graph = receptive_radius(self._content)
+        m = (self.card.get("model") or {}).get("m")
+        from_card = int(m) + 4 if isinstance(m, int) else None
+        known = [r for r in (from_graph, from_card) if r is not None]
+        return max(known) if known else FALLBACK_RADIUS
 
     def _new_interpreter(self, height: int, width: int):
         interpreter = interpreter_class()(model_content=self._content, num_threads=self.threads)
@@ -73,6 +88,11 @@ class SRModel:
         while len(self._interpreters) > self._cache_size:
             self._interpreters.popitem(last=False)
         return interpreter
+
+    def release_interpreters(self) -> None:
+        """Drop the cached interpreters (and XNNPACK's buffers, which grow with the input size) to free memory."""
+        with self._lock:
+            self._interpreters.clear()
 
     def quantize_input(self, y: np.ndarray) -> np.ndarray:
         """Y in [0, 1] as the model's input tensor dtype."""

@@ -1,0 +1,152 @@
+"""One image file in, one upscaled image file out: metadata carried, written atomically, never over the input."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from sesr_core.errors import ImageWriteError, SesrError
+from sesr_core.imaging.io import IMAGE_EXTENSIONS, read_image, write_image
+from sesr_core.jobs import CancelToken
+from sesr_core.runtime.image_upscale import upscale_pixels
+from sesr_core.runtime.luma import LumaNetwork
+from sesr_core.runtime.preflight import check_fits, read_header
+
+OUTPUT_FORMATS = {"png": ".png", "jpeg": ".jpg", "webp": ".webp", "tiff": ".tif", "bmp": ".bmp"}
+_SUFFIX_FORMATS = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".webp": "webp", ".tif": "tiff",
+                   ".tiff": "tiff", ".bmp": "bmp"}
+RELEASE_ABOVE = 64_000_000  # output pixels: free the network's buffers before encoding results larger than this
+_EXIF_IFD = 0x8769
+_PIXEL_X_DIMENSION, _PIXEL_Y_DIMENSION = 0xA002, 0xA003
+
+
+@dataclass(frozen=True)
+class ImageOptions:
+    """How outputs are written: ``format`` (png, jpeg, webp, tiff, bmp; None keeps the input's), ``quality``
+    (1..100 for JPEG and WebP; 100 is lossless WebP) and ``overwrite``."""
+
+    format: str | None = None
+    quality: int | None = None
+    overwrite: bool = False
+
+    def __post_init__(self) -> None:
+        if self.format is not None and self.format.lower() not in OUTPUT_FORMATS:
+            raise SesrError(f"Unknown output format '{self.format}'; use {', '.join(OUTPUT_FORMATS)}.")
+        if self.quality is not None and not (isinstance(self.quality, int) and 1 <= self.quality <= 100):
+            raise SesrError(f"The quality must be a whole number from 1 to 100, not {self.quality!r}.")
+
+
+def format_of(path: Path) -> str | None:
+    """The output format a file name asks for (png, jpeg, webp, tiff, bmp), or None for another suffix."""
+    return _SUFFIX_FORMATS.get(path.suffix.lower())
+
+
+def output_name(source: Path, scale: int, fmt: str | None) -> str:
+    """``NAME_x2.EXT``: the input's suffix unless a format is asked for (PNG for an input we cannot write)."""
+    if fmt:
+        suffix = OUTPUT_FORMATS[fmt.lower()]
+        if format_of(source) == fmt.lower():
+            suffix = source.suffix  # keep .jpeg or .TIF as the user spelled it
+    else:
+        suffix = source.suffix if source.suffix.lower() in IMAGE_EXTENSIONS else ".png"
+    return f"{source.stem}_x{scale}{suffix}"
+
+
+def exif_with_size(exif: bytes | None, width: int, height: int) -> bytes | None:
+    """The EXIF block with its PixelXDimension / PixelYDimension set to the new size (unchanged if unreadable)."""
+    if not exif:
+        return exif
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data = Image.Exif()
+            data.load(exif)
+            ifd = data.get_ifd(_EXIF_IFD)
+            if _PIXEL_X_DIMENSION not in ifd and _PIXEL_Y_DIMENSION not in ifd:
+                return exif
+            ifd[_PIXEL_X_DIMENSION], ifd[_PIXEL_Y_DIMENSION] = width, height
+            return b"Exif\x00\x00" + data.tobytes()
+    except Exception:  # metadata is carried as is rather than lost over a quirk
+        return exif
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    with contextlib.suppress(OSError):
+        return a.resolve() == b.resolve() or (b.exists() and os.path.samefile(a, b))
+    return False
+
+
+def ensure_folder(folder: Path) -> None:
+    """Create an output folder (and its parents) or raise :class:`ImageWriteError` saying why it cannot be."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise ImageWriteError(f"Cannot write into '{folder}': a file has that name; choose another output "
+                              "folder.") from None
+    except OSError as err:
+        raise ImageWriteError(f"Cannot write into '{folder}': {(err.strerror or str(err)).lower()}; choose another "
+                              "output folder.") from None
+
+
+def check_destination(source: Path, destination: Path, overwrite: bool) -> None:
+    """Refuse early (before any work) to write over the input or over an existing file without ``overwrite``."""
+    if _same_file(source, destination):
+        raise ImageWriteError(f"Cannot write '{destination}': it is the input file itself; choose another output "
+                              "name or folder (inputs are never modified).")
+    if destination.is_dir():
+        raise ImageWriteError(f"Cannot write '{destination}': a folder has that name; choose another file name.")
+    if destination.exists() and not overwrite:
+        raise ImageWriteError(f"Cannot write '{destination}': the file already exists; choose another name or "
+                              "allow overwriting (--overwrite).")
+
+
+def upscale_image_file(
+    luma: LumaNetwork,
+    source: str | os.PathLike[str],
+    destination: str | os.PathLike[str],
+    options: ImageOptions | None = None,
+    cancel: CancelToken | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Path:
+    """Upscale ``source`` into ``destination``; returns the path written.
+
+    Raises :class:`SesrError` (one sentence naming the file) for unreadable inputs, outputs that cannot be written
+    or held in memory, and :class:`~sesr_core.errors.CancelledError` when cancelled; nothing is left behind then.
+    """
+    source, destination = Path(source), Path(destination)
+    options = options or ImageOptions()
+    fmt = (options.format or format_of(destination) or "png").lower()
+    check_destination(source, destination, options.overwrite)
+    check_fits(source, read_header(source), luma.scale, fmt.upper())
+    try:
+        loaded = read_image(source)
+        pixels, alpha = upscale_pixels(luma, loaded.pixels, loaded.alpha, cancel=cancel, on_progress=on_progress)
+    except MemoryError:
+        raise SesrError(f"Cannot upscale '{source}': there is not enough memory; use a smaller scale or split the "
+                        "image first.") from None
+    icc, exif = loaded.icc_profile, exif_with_size(loaded.exif, pixels.shape[1], pixels.shape[0])
+    del loaded  # the input's pixels are no longer needed while the encoder makes its copy
+    if pixels.shape[0] * pixels.shape[1] > RELEASE_ABOVE:
+        luma.model.release_interpreters()  # nor are XNNPACK's buffers; reallocating them is cheap next to this job
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    try:
+        return write_image(destination, pixels, alpha, format=fmt, quality=options.quality, icc_profile=icc,
+                           exif=exif, overwrite=options.overwrite)
+    except MemoryError:
+        raise SesrError(f"Cannot write '{destination}': there is not enough memory to encode it; choose another "
+                        "format or a smaller scale.") from None
+    except (ValueError, OverflowError) as err:  # an encoder refusing the size or the data
+        raise ImageWriteError(f"Cannot write '{destination}': the {fmt.upper()} encoder refused it ({err}); "
+                              "choose PNG or TIFF output.") from None
+    except OSError as err:  # write_image turns OS errors into ImageWriteError; this is the encoder's own
+        code = errno.errorcode.get(err.errno or 0, "")
+        raise ImageWriteError(f"Cannot write '{destination}': {err.strerror or code or err}; check the disk and "
+                              "the output folder.") from None

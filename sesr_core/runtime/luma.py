@@ -1,0 +1,134 @@
+"""The network on one luma plane, in BT.601 Y units (0..255 scale), with nothing lost to the model's input quantiser.
+
+An int8 model sees its input rounded (and clipped) to its own 8-bit grid. Whatever that rounding drops, the
+*residual* ``y - dequantise(quantise(y))``, is upscaled bicubically and added back to the network's output:
+``out = SR(q(y)) + bicubic(y - q(y))``. Where the quantiser is exact (an 8-bit plane on a model whose input step
+is 1/255) the residual is zero and skipped; for 16-bit images it keeps the fine gradations that 8 bits cannot hold,
+and for highlights above the model's calibrated input range it restores what clipping removed.
+
+Two entry points: :meth:`LumaNetwork.upscale_float` for float Y (colour and 16-bit images) and
+:meth:`LumaNetwork.upscale_u8` for 8-bit planes (video Y, 8-bit greyscale) through lookup tables.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from sesr_core.runtime.sr_model import SRModel
+from sesr_core.runtime.tiling import TILE_MAX_WIDTH, TILE_PIXELS, plan_tiles
+
+_BYTES = np.arange(256, dtype=np.uint8)
+_RESIDUAL_TOLERANCE = 1e-4  # in Y units: below this a residual table counts as zero
+
+
+def upscale_bicubic(plane: np.ndarray, scale: int) -> np.ndarray:
+    """OpenCV bicubic (a = -0.75, edge pixels replicated) by an integer factor; same dtype as ``plane``."""
+    height, width = plane.shape[:2]
+    return cv2.resize(plane, (width * scale, height * scale), interpolation=cv2.INTER_CUBIC)
+
+
+def to_unsigned(values: np.ndarray, alpha: float, beta: float, dtype: type) -> np.ndarray:
+    """``round(alpha * values + beta)`` saturated to uint8 or uint16."""
+    depth = cv2.CV_8U if dtype == np.uint8 else cv2.CV_16U
+    return cv2.addWeighted(values, alpha, values, 0.0, beta, dtype=depth)
+
+
+class LumaNetwork:
+    """Runs an :class:`SRModel` on Y planes; ``radius`` is the context a tile needs around the pixels it owns.
+
+    The model's raw output (int8 or float32) is Y = ``output_gain * raw + output_offset`` (0..255 scale).
+    """
+
+    def __init__(self, model: SRModel, tile_pixels: int = TILE_PIXELS) -> None:
+        self.model = model
+        self.tile_pixels = tile_pixels
+        self.scale = model.scale
+        self.radius = max(model.receptive_radius, 2)  # 2: the bicubic residual's own reach
+        self.int8 = model.input_dtype == np.int8
+        if self.int8:
+            in_scale, in_zero = model.input_quant
+            out_scale, out_zero = model.output_quant
+            self._in_gain = 1.0 / (255.0 * float(in_scale))  # Y units -> quantised steps
+            self._in_offset = float(in_zero) + 128.0  # the unsigned byte is the int8 value + 128
+            self._in_step = 255.0 * float(in_scale)  # one quantised step in Y units
+            self.output_gain = 255.0 * float(out_scale)
+            self.output_offset = -float(out_zero) * self.output_gain
+            signed = _BYTES.view(np.int8).astype(np.float64)
+            self._out_lut = (signed * self.output_gain + self.output_offset).astype(np.float32)
+        else:
+            self.output_gain, self.output_offset = 255.0, 0.0
+            self._out_lut = None
+
+    def run(self, tensor: np.ndarray) -> np.ndarray:
+        """The model's raw output for a whole input plane, run in strips of at most ``tile_pixels`` (exact)."""
+        height, width = tensor.shape
+        tiles = plan_tiles(height, width, self.radius, self.tile_pixels, TILE_MAX_WIDTH)
+        if len(tiles) == 1:
+            return self.model.run_raw(tensor)
+        s = self.scale
+        out = np.empty((height * s, width * s), dtype=self.model.output_dtype)
+        for tile in tiles:
+            rows, cols = tile.rows, tile.cols
+            raw = self.model.run_raw(np.ascontiguousarray(tensor[rows.start:rows.stop, cols.start:cols.stop]))
+            out[rows.core_start * s:rows.core_stop * s, cols.core_start * s:cols.core_stop * s] = \
+                raw[rows.crop.start * s:rows.crop.stop * s, cols.crop.start * s:cols.crop.stop * s]
+        return out
+
+    # ------------------------------------------------------------------------------------------- float Y
+
+    def quantize(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """The model input for float32 Y (0..255 scale) and the residual it loses (Y units), None if nothing."""
+        y = np.ascontiguousarray(y, dtype=np.float32)
+        if not self.int8:
+            return cv2.multiply(y, 1.0 / 255.0), None
+        steps = cv2.convertScaleAbs(np.maximum(y, 0.0), alpha=self._in_gain, beta=self._in_offset)
+        residual = cv2.addWeighted(y, 1.0, steps, -self._in_step, self._in_offset * self._in_step,
+                                   dtype=cv2.CV_32F)
+        return _as_int8(steps), residual
+
+    def upscale_float(self, y: np.ndarray) -> np.ndarray:
+        """Upscale float32 Y (0..255 scale, HxW) to float32 (sH x sW), the quantisation residual added back."""
+        tensor, residual = self.quantize(y)
+        raw = self.run(tensor)
+        out = cv2.addWeighted(raw, self.output_gain, raw, 0.0, self.output_offset, dtype=cv2.CV_32F)
+        return out if residual is None else cv2.add(out, upscale_bicubic(residual, self.scale))
+
+    # --------------------------------------------------------------------------------------- 8-bit planes
+
+    def tables_for(self, gain: float, offset: float) -> tuple[np.ndarray, np.ndarray | None]:
+        """Lookup tables for an 8-bit plane whose Y is ``gain * value + offset``.
+
+        Returns the model input for each byte value (int8 bytes, or float32 Y/255 for an fp32 model) and the
+        residual per byte value in Y units, or None when the quantiser loses nothing.
+        """
+        y = gain * _BYTES.astype(np.float64) + offset
+        if not self.int8:
+            return (y / 255.0).astype(np.float32), None
+        steps = np.clip(np.rint(y * self._in_gain + self._in_offset), 0, 255)
+        residual = (y - (steps - self._in_offset) * self._in_step).astype(np.float32)
+        model_input = (steps.astype(np.uint8) ^ np.uint8(0x80))
+        return model_input, (residual if np.abs(residual).max() > _RESIDUAL_TOLERANCE else None)
+
+    def upscale_u8(self, plane: np.ndarray, gain: float = 1.0, offset: float = 0.0,
+                   out: np.ndarray | None = None) -> np.ndarray:
+        """Upscale an 8-bit plane whose Y is ``gain * value + offset``; returns the 8-bit plane (sH x sW).
+
+        ``out`` may be a (strided) uint8 array of the output shape to write into.
+        """
+        plane = np.ascontiguousarray(plane, dtype=np.uint8)
+        model_input, residual_table = self.tables_for(gain, offset)
+        raw = self.run(cv2.LUT(plane, model_input).view(np.int8) if self.int8 else cv2.LUT(plane, model_input))
+        if residual_table is None and self.int8:
+            table = to_unsigned(self._out_lut, 1.0 / gain, -offset / gain, np.uint8).reshape(-1)
+            return cv2.LUT(raw.view(np.uint8), table, dst=out)
+        y = cv2.addWeighted(raw, self.output_gain, raw, 0.0, self.output_offset, dtype=cv2.CV_32F)
+        if residual_table is not None:
+            y = cv2.add(y, upscale_bicubic(cv2.LUT(plane, residual_table), self.scale))
+        return cv2.addWeighted(y, 1.0 / gain, y, 0.0, -offset / gain, dst=out, dtype=cv2.CV_8U)
+
+
+def _as_int8(steps: np.ndarray) -> np.ndarray:
+    """Unsigned quantised steps (int8 value + 128) as the int8 tensor the model takes."""
+    np.bitwise_xor(steps, np.uint8(0x80), out=steps)
+    return steps.view(np.int8)

@@ -1,0 +1,118 @@
+"""The inference engine's front door: an :class:`Upscaler` for numpy images, image files, folders and videos.
+
+The CLI (``sesr upscale``, ``sesr video``) and the desktop app both sit on it. Every method that takes a while
+reports :mod:`sesr_core.jobs` events through ``on_event`` and honours a :class:`~sesr_core.jobs.CancelToken`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from sesr_core.catalog import CatalogEntry, default_model, find_model
+from sesr_core.errors import ModelError
+from sesr_core.jobs import CancelToken, EventCallback, ignore_events
+from sesr_core.presets import SCALES
+from sesr_core.runtime.batch import BatchItem, BatchResult, plan_batch, run_batch
+from sesr_core.runtime.image_job import ImageOptions, ensure_folder, upscale_image_file
+from sesr_core.runtime.image_upscale import TileProgress, upscale_pixels
+from sesr_core.runtime.luma import LumaNetwork
+from sesr_core.runtime.sr_model import SRModel
+
+
+def resolve_model(model: str | os.PathLike[str] | None, scale: int | None) -> tuple[Path, str]:
+    """(path, display name) of a catalog name, a .tflite path, or the default model for ``scale`` (x2 if None)."""
+    if scale is not None and scale not in SCALES:
+        raise ModelError(f"Scale x{scale} is not supported; use 2 or 4.")
+    if model is None:
+        entry = default_model(scale or 2)
+        return entry.path, entry.name
+    found = find_model(str(model), scale)
+    if isinstance(found, CatalogEntry):
+        return found.path, found.name
+    return found, found.stem
+
+
+class Upscaler:
+    """An SESR model ready to upscale: ``model`` is a catalog name, a .tflite path, or None for the default.
+
+    ``scale`` picks the default model (and is checked against a named one); ``threads`` defaults to all cores.
+    """
+
+    def __init__(self, model: str | os.PathLike[str] | None = None, *, scale: int | None = None,
+                 threads: int | None = None) -> None:
+        path, self.name = resolve_model(model, scale)
+        self.model = SRModel(path, threads)
+        if scale is not None and self.model.scale != scale:
+            raise ModelError(f"'{path}' is an x{self.model.scale} model, not x{scale}; pass --scale "
+                             f"{self.model.scale} or choose an x{scale} model.")
+        self.luma = LumaNetwork(self.model)
+
+    @property
+    def scale(self) -> int:
+        return self.model.scale
+
+    @property
+    def path(self) -> Path:
+        return self.model.path
+
+    @property
+    def precision(self) -> str:
+        return self.model.precision
+
+    @property
+    def receptive_radius(self) -> int:
+        return self.model.receptive_radius
+
+    def describe(self) -> str:
+        """``NAME (x2, int8)``."""
+        return f"{self.name} (x{self.scale}, {self.precision})"
+
+    # ------------------------------------------------------------------------------------------------ images
+
+    def upscale_array(self, pixels: np.ndarray, alpha: np.ndarray | None = None, *,
+                      cancel: CancelToken | None = None, on_progress: TileProgress | None = None,
+                      tile_size: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Upscale HxW or HxWx3 uint8/uint16 pixels (and optional HxW alpha); returns (pixels, alpha).
+
+        ``tile_size`` forces square tiles of that core size (the result is the same, byte for byte)."""
+        return upscale_pixels(self.luma, pixels, alpha, cancel=cancel, on_progress=on_progress,
+                              tile_size=tile_size)
+
+    def upscale_file(self, source: str | os.PathLike[str], destination: str | os.PathLike[str] | None = None, *,
+                     format: str | None = None, quality: int | None = None, overwrite: bool = False,
+                     cancel: CancelToken | None = None, on_progress: TileProgress | None = None) -> Path:
+        """Upscale one image file (default destination: ``NAME_x2.EXT`` beside it); returns the path written."""
+        options = ImageOptions(format, quality, overwrite)
+        items = plan_batch([source], self.scale, destination, fmt=format)
+        ensure_folder(items[0].destination.parent)
+        return upscale_image_file(self.luma, items[0].source, items[0].destination, options, cancel, on_progress)
+
+    def plan(self, inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[str] | None = None, *,
+             recursive: bool = False, format: str | None = None) -> list[BatchItem]:
+        """Where each input image's output would go (see :func:`~sesr_core.runtime.batch.plan_batch`)."""
+        return plan_batch([Path(p) for p in inputs], self.scale, output, recursive, format)
+
+    def upscale_files(self, inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[str] | None = None,
+                      *, recursive: bool = False, format: str | None = None, quality: int | None = None,
+                      overwrite: bool = False, cancel: CancelToken | None = None,
+                      on_event: EventCallback = ignore_events) -> BatchResult:
+        """Upscale image files and folders; failed files are listed in the result and the batch goes on."""
+        options = ImageOptions(format, quality, overwrite)
+        items = self.plan(inputs, output, recursive=recursive, format=format)
+        return run_batch(self.luma, items, options, on_event, cancel)
+
+    # ------------------------------------------------------------------------------------------------- video
+
+    def upscale_video(self, source: str | os.PathLike[str], destination: str | os.PathLike[str] | None = None, *,
+                      codec: str = "h264", crf: int | None = None, preset: str | None = None,
+                      overwrite: bool = False, cancel: CancelToken | None = None,
+                      on_event: EventCallback = ignore_events):
+        """Upscale a video (default destination: ``NAME_x2.EXT`` beside it); returns a VideoResult."""
+        from sesr_core.runtime.video_job import VideoOptions, upscale_video
+
+        options = VideoOptions(codec=codec, crf=crf, preset=preset, overwrite=overwrite)
+        return upscale_video(self.luma, source, destination, options, on_event, cancel)

@@ -1,0 +1,201 @@
+"""The video job: probe, set up the output under a temporary name, run the pipeline, check, rename.
+
+A cancelled or failed job leaves nothing behind: the output is written as a hidden ``.NAME.PID-THREAD.partial.EXT``
+file in the target folder and renamed only once it is complete and every input frame made it through.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import av
+
+from sesr_core.errors import CancelledError, ImageWriteError, SesrError
+from sesr_core.jobs import (
+    ArtefactEvent,
+    CancelToken,
+    EventCallback,
+    FailedEvent,
+    FinishedEvent,
+    LogEvent,
+    Progress,
+    ignore_events,
+)
+from sesr_core.runtime.image_job import check_destination, ensure_folder
+from sesr_core.runtime.luma import LumaNetwork
+from sesr_core.runtime.video_output import CODECS, encoder_options, open_output
+from sesr_core.runtime.video_pipeline import VideoPipeline
+from sesr_core.runtime.video_probe import NATIVE_PIXEL_FORMATS, VideoInfo, VideoReadError, open_input, probe_video
+
+_CONTAINER_CODECS = {".webm": ("vp9", "av1")}  # containers that hold only some of our codecs
+
+
+class VideoWriteError(ImageWriteError):
+    """The output video could not be written."""
+
+
+@dataclass(frozen=True)
+class VideoOptions:
+    """``codec`` (h264, hevc, vp9, av1), ``crf`` and ``preset`` (None: the codec's default), ``overwrite``."""
+
+    codec: str = "h264"
+    crf: int | None = None
+    preset: str | None = None
+    overwrite: bool = False
+
+
+@dataclass
+class VideoResult:
+    """What the job did: the file written (None when cancelled), frames, time and messages."""
+
+    path: Path | None
+    frames: int = 0
+    seconds: float = 0.0
+    cancelled: bool = False
+    messages: list[str] = field(default_factory=list)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds else 0.0
+
+    def to_dict(self) -> dict:
+        return {"path": str(self.path) if self.path else None, "frames": self.frames,
+                "seconds": round(self.seconds, 3), "fps": round(self.fps, 3), "cancelled": self.cancelled,
+                "messages": list(self.messages)}
+
+
+def default_destination(source: Path, scale: int, codec: str, folder: Path | None = None) -> Path:
+    """``NAME_x2.EXT`` in ``folder`` (default: beside the source); .mp4 when the source's container cannot hold
+    ``codec`` or is not one we write."""
+    suffix = source.suffix.lower()
+    if suffix not in (".mp4", ".mkv", ".mov", ".webm", ".m4v") or codec not in _CONTAINER_CODECS.get(suffix, CODECS):
+        suffix = ".mp4"
+    return (folder or source.parent) / f"{source.stem}_x{scale}{suffix}"
+
+
+def upscale_video(luma: LumaNetwork, source: str | os.PathLike[str], destination: str | os.PathLike[str] | None,
+                  options: VideoOptions | None = None, on_event: EventCallback = ignore_events,
+                  cancel: CancelToken | None = None) -> VideoResult:
+    """Upscale ``source`` into ``destination`` (a file, a folder, or None for beside the source).
+
+    Emits Progress (frames), LogEvent (stream decisions), ArtefactEvent and FinishedEvent; raises
+    :class:`SesrError` after a FailedEvent. A cancel ends with FinishedEvent(cancelled=True) and no output.
+    """
+    options = options or VideoOptions()
+    cancel = cancel or CancelToken()
+    source = Path(source)
+    try:
+        encoder_options(options.codec, options.crf, options.preset)
+        info = probe_video(source)
+        target = _destination(source, destination, luma.scale, options.codec)
+        check_destination(source, target, options.overwrite)
+        result = _run(luma, info, target, options, on_event, cancel)
+    except CancelledError:
+        on_event(FinishedEvent({"path": None}, cancelled=True))
+        return VideoResult(None, cancelled=True)
+    except SesrError as err:
+        on_event(FailedEvent(str(err)))
+        raise
+    on_event(ArtefactEvent(str(result.path), "video"))
+    on_event(FinishedEvent(result.to_dict()))
+    return result
+
+
+def _destination(source: Path, destination: str | os.PathLike[str] | None, scale: int, codec: str) -> Path:
+    if destination is None:
+        return default_destination(source, scale, codec)
+    target = Path(destination)
+    if target.is_dir() or not target.suffix:
+        ensure_folder(target)
+        return default_destination(source, scale, codec, target)
+    if not target.parent.is_dir():
+        raise VideoWriteError(f"Cannot write '{target}': the folder '{target.parent}' does not exist; create it or "
+                              "choose another folder.")
+    return target
+
+
+def _run(luma: LumaNetwork, info: VideoInfo, target: Path, options: VideoOptions, on_event: EventCallback,
+         cancel: CancelToken) -> VideoResult:
+    if info.pixel_format not in NATIVE_PIXEL_FORMATS:
+        on_event(LogEvent(f"'{info.path}' is stored as {info.pixel_format}; it is converted to 8-bit 4:2:0 "
+                          "(yuv420p) for upscaling.", "warning"))
+    temp = _temporary_name(target)  # named before the try, so even an early Ctrl-C cleans it up
+    started = time.monotonic()
+    try:
+        with open_input(info.path) as container:
+            plan = open_output(temp, target, info, container, luma.scale, options.codec, options.crf,
+                               options.preset)
+            for message in plan.messages:
+                on_event(LogEvent(message, "warning"))
+            pipeline = VideoPipeline(container, info, plan, luma, cancel)
+            total = info.expected_frames
+            on_event(Progress(0, total, "starting"))
+
+            def tick() -> None:
+                elapsed = time.monotonic() - started
+                rate = pipeline.encoded / elapsed if elapsed > 0 else 0.0
+                on_event(Progress(pipeline.encoded, max(total, pipeline.encoded), f"{rate:.2f} fps"))
+
+            try:
+                pipeline.run(tick)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    plan.container.close()
+                raise
+            plan.container.close()  # writes the trailer (and moves the index to the front for MP4)
+        _check_complete(info, pipeline)
+        _publish(temp, target, options.overwrite)
+    except BaseException as err:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        if isinstance(err, (SesrError, CancelledError, KeyboardInterrupt)):
+            raise
+        if isinstance(err, (OSError, av.error.FFmpegError)):
+            raise VideoWriteError(_write_message(target, err)) from None
+        raise
+    return VideoResult(target, pipeline.encoded, time.monotonic() - started, messages=list(plan.messages),
+                       stage_seconds=dict(pipeline.stage_seconds))
+
+
+def _temporary_name(target: Path) -> Path:
+    """A hidden name beside ``target``, unique to this process and thread; FFmpeg creates the file itself."""
+    return target.parent / f".{target.stem}.{os.getpid()}-{threading.get_ident()}.partial{target.suffix}"
+
+
+def _check_complete(info: VideoInfo, pipeline: VideoPipeline) -> None:
+    """Every frame the index promises must have been read and written; otherwise the input is truncated."""
+    if info.frames and pipeline.decoded < info.frames:
+        raise VideoReadError(f"Cannot upscale '{info.path}': it is truncated or corrupt (only {pipeline.decoded} "
+                             f"of its {info.frames} frames could be read); re-export or re-download it.")
+    if pipeline.decoded == 0:
+        raise VideoReadError(f"Cannot upscale '{info.path}': no video frame could be decoded; re-export it.")
+    if pipeline.encoded != pipeline.decoded:
+        raise SesrError(f"Upscaling '{info.path}' lost frames ({pipeline.encoded} of {pipeline.decoded} written); "
+                        "please report this.")
+
+
+def _publish(temp: Path, target: Path, overwrite: bool) -> None:
+    umask = os.umask(0o022)
+    os.umask(umask)
+    os.chmod(temp, (target.stat().st_mode & 0o777) if target.exists() else (0o666 & ~umask))
+    if target.exists() and not overwrite:
+        raise VideoWriteError(f"Cannot write '{target}': the file already exists; choose another name or allow "
+                              "overwriting (--overwrite).")
+    os.replace(temp, target)
+
+
+def _write_message(target: Path, err: BaseException) -> str:
+    code = getattr(err, "errno", None)
+    if code == errno.ENOSPC:
+        return f"Cannot write '{target}': the disk is full; free some space or choose another folder."
+    if code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"Cannot write '{target}': the folder is read-only or not yours; choose another output folder."
+    reason = (getattr(err, "strerror", None) or str(err) or type(err).__name__).rstrip(".")
+    return f"Cannot write '{target}': {reason}; check the disk and the output folder."

@@ -1,0 +1,83 @@
+"""The Models page: the catalog with cards; import (validated), rename and delete user models; shipped ones stay."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+pytest.importorskip("PySide6")
+
+from sesr_core.catalog import list_models  # noqa: E402
+
+pytest_plugins = ("tests.app_fixtures",)
+
+
+def test_import_a_valid_model_and_use_it_at_once(window, tiny_models, tmp_path):
+    page = window.models
+    window.show_page(page)
+    source = tmp_path / "download" / "my-sesr.tflite"
+    source.parent.mkdir()
+    shutil.copy(tiny_models.path(4, "int8"), source)  # no card beside it: a minimal one is made
+    imported = page.import_files([source])
+    assert [e.name for e in imported] == ["my-sesr"]
+    entry = imported[0]
+    assert entry.scale == 4 and entry.precision == "int8" and not entry.shipped
+    assert entry.path.parent == window.catalog.entries()[0].path.parent or entry in window.catalog.entries()
+    assert json.loads(entry.path.with_suffix(".json").read_text())["training"]["notes"] == "imported without a card"
+    assert page.banner.kind == "success"
+    assert page.selected_entry().name == "my-sesr"
+    assert "my-sesr" in page.details.toPlainText()
+    window.upscale.select_model("my-sesr")
+    assert window.upscale.picker.scale == 4 and window.upscale.picker.entry().name == "my-sesr"
+
+    again = page.import_files([tiny_models.path(2, "int8")])  # with its card: name and evaluation come along
+    assert again[0].name == "tiny-x2-int8" and again[0].card["model"]["m"] == 1
+    assert page.table.rowCount() == len(list_models())
+
+
+def test_an_invalid_model_is_refused_with_a_sentence(window, tmp_path):
+    page = window.models
+    fake = tmp_path / "fake.tflite"
+    fake.write_text("not a model at all")
+    assert page.import_files([fake]) == []
+    assert page.banner.kind == "error"
+    assert "fake.tflite" in page.banner.message() and "not a valid TFLite model" in page.banner.message()
+    picture = tmp_path / "photo.png"
+    picture.write_bytes(b"\x89PNG")
+    assert page.import_files([picture]) == []
+    assert "not a .tflite file" in page.banner.message()
+    assert [e for e in list_models() if not e.shipped] == []
+
+
+def test_rename_and_delete_a_user_model(window, x2_model):
+    page = window.models
+    window.catalog.refresh()
+    page.select("tiny-x2")
+    renamed = page.rename_selected("My sharp model")
+    assert renamed.name == "My sharp model" and renamed.path.name == "My-sharp-model.tflite"
+    assert not x2_model.exists() and renamed.path.with_suffix(".json").is_file()
+    assert window.upscale.picker.entry().name == "My sharp model"
+    assert page.rename_selected("") is None and "cannot be empty" in page.banner.message()
+    assert page.delete_selected(confirm=False)
+    assert not renamed.path.exists() and not renamed.path.with_suffix(".json").exists()
+    assert [e for e in window.catalog.entries() if not e.shipped] == []
+
+
+def test_shipped_models_cannot_be_deleted_or_renamed(window, tiny_models, tmp_path, monkeypatch):
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    for suffix in (".tflite", ".json"):
+        shutil.copy(tiny_models.path(2, "int8").with_suffix(suffix), shipped / f"tiny-x2-int8{suffix}")
+    (shipped / "defaults.txt").write_text("tiny-x2-int8\n")
+    monkeypatch.setattr("sesr_core.catalog.shipped_models_dir", lambda: shipped)
+    window.catalog.refresh()
+    page = window.models
+    page.select("tiny-x2-int8")
+    assert page.selected_entry().shipped and page.selected_entry().default
+    assert not page.delete_button.isEnabled() and not page.rename_button.isEnabled()
+    assert not page.delete_selected(confirm=False)
+    assert "shipped model and cannot be deleted" in page.banner.message()
+    assert (shipped / "tiny-x2-int8.tflite").is_file()
+    assert "shipped" in page.table.item(0, 7).text()

@@ -1,0 +1,133 @@
+"""The Train page: a real 20-step M3 run with live plots whose model lands in the catalog; stop and resume; errors
+become messages; without TensorFlow the page explains how to add it."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+pytest.importorskip("PySide6")
+
+from PySide6.QtCore import QTimer  # noqa: E402
+
+from sesr_core.jobs import StepEvent  # noqa: E402
+
+pytest_plugins = ("tests.app_fixtures",)
+
+
+@pytest.fixture(scope="module")
+def train_folders(tmp_path_factory, shared_data):
+    """Six T91 images to train on and two Set5 images to validate on."""
+    train = tmp_path_factory.mktemp("train")
+    for path in sorted((shared_data / "train" / "T91").glob("*.png"))[:6]:
+        shutil.copy(path, train)
+    val = tmp_path_factory.mktemp("val")
+    for name in ("baby.png", "bird.png"):
+        shutil.copy(shared_data / "val" / "Set5" / "HR" / name, val)
+    return train, val
+
+
+def fill_form(page, train, val, steps: int, name: str, tmp_path) -> None:
+    form = page.form
+    form.preset.setCurrentText("M3")
+    form.scale.setCurrentIndex(0)
+    form.qat.setChecked(False)
+    form.activation.setCurrentText("relu")
+    form.data_dirs.clear()
+    form.add_data_dir(str(train))
+    form.val_dir.set_path(str(val))
+    form.steps.setValue(steps)
+    form.batch.setValue(4)
+    form.patch.setValue(16)
+    form.learning_rate.setValue(1e-3)
+    form.eval_every.setValue(10)
+    form.model_name.setText(name)
+    page.runs_dir.set_path(str(tmp_path / "runs"))
+
+
+def test_a_20_step_m3_run_plots_live_and_its_model_joins_the_catalog(qtbot, window, train_folders, tmp_path):
+    pytest.importorskip("tensorflow", reason="the training extra (TensorFlow) is not installed")
+    page = window.train
+    window.show_page(page)
+    fill_form(page, *train_folders, steps=20, name="gui-m3", tmp_path=tmp_path)
+    ticks = []
+    timer = QTimer(interval=20)
+    timer.timeout.connect(lambda: ticks.append(page.plots.point_counts()))
+    timer.start()
+    page.start()
+    assert page.busy and not page.start_button.isEnabled() and page.stop_button.isEnabled()
+    qtbot.waitUntil(lambda: not page.busy, timeout=240_000)
+    timer.stop()
+    assert page.result.kind == "success", page.result.message()
+    assert len(ticks) > 20, "the event loop stalled during training"
+    loss_seen = sorted({count[0] for count in ticks})
+    assert len(loss_seen) > 2, "the loss plot did not grow while training"  # live, not only at the end
+    page.plots.flush()
+    assert page.plots.point_counts() == (20, 2)
+    assert page.plots.baseline is not None and 25 < page.plots.baseline < 40
+    assert page.stats["step"].text() == "20 / 20"
+
+    entry = window.catalog.find("gui-m3")
+    assert entry is not None and entry.scale == 2 and entry.precision == "int8" and entry.preset == "M3"
+    assert entry.card["evaluation"]["psnr"] > 20
+    assert window.upscale.picker.entry().name == "gui-m3"  # selectable on the Upscale page at once
+    window.models.reload()
+    assert "gui-m3" in [window.models.table.item(r, 0).text() for r in range(window.models.table.rowCount())]
+    assert (page.run_dir / "history.jsonl").is_file()
+
+
+def test_stop_then_resume_finishes_the_run(qtbot, window, train_folders, tmp_path):
+    pytest.importorskip("tensorflow", reason="the training extra (TensorFlow) is not installed")
+    page = window.train
+    fill_form(page, *train_folders, steps=12, name="resumed-m3", tmp_path=tmp_path)
+    page.start()
+
+    def stop_at_step_3(event) -> None:
+        if isinstance(event, StepEvent) and event.step >= 3:
+            page.cancel()
+
+    page.runner.current.event.connect(stop_at_step_3)
+    qtbot.waitUntil(lambda: not page.busy, timeout=240_000)
+    assert page.resumable and page.resume_button.text() == "Resume"
+    assert "Resume" in page.result.message()
+    assert window.catalog.find("resumed-m3") is None
+    page.resume()
+    assert page.busy
+    qtbot.waitUntil(lambda: not page.busy, timeout=240_000)
+    assert page.result.kind == "success", page.result.message()
+    assert window.catalog.find("resumed-m3") is not None
+    assert page.plots.loss_steps[-1] == 12
+
+
+def test_a_failing_run_becomes_a_message(qtbot, window, train_folders, tmp_path):
+    pytest.importorskip("tensorflow", reason="the training extra (TensorFlow) is not installed")
+    page = window.train
+    fill_form(page, *train_folders, steps=5, name="never", tmp_path=tmp_path)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    page.form.data_dirs.clear()
+    page.form.add_data_dir(str(empty))
+    page.start()
+    qtbot.waitUntil(lambda: not page.busy, timeout=120_000)
+    assert page.result.kind == "error" and "holds no images" in page.result.message()
+    assert "Traceback" not in page.result.message()
+    page.form.data_dirs.clear()
+    page.start()  # a form error is a message too, before any job
+    assert not page.busy and "Add at least one folder" in page.result.message()
+
+
+def test_without_tensorflow_the_page_says_how_to_add_it(qtbot, app_home, monkeypatch):
+    from app.catalog_store import CatalogStore
+    from app.pages.train import TrainPage
+    from app.settings import Settings
+
+    monkeypatch.setattr("app.pages.train.training_missing", lambda: "tensorflow")
+    page = TrainPage(CatalogStore(), Settings())
+    qtbot.addWidget(page)
+    assert page.form is None and not page.start_button.isEnabled()
+    assert "pip install 'sesr-studio[train]'" in page.banner.message()
+    monkeypatch.setattr("sys.frozen", True, raising=False)
+    from app.train_job import install_message
+
+    assert "full bundle" in install_message("tensorflow")

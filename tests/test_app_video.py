@@ -1,0 +1,81 @@
+"""The Video page: a generated clip with sound shows its properties, previews one frame, converts with audio kept,
+and a cancel leaves no partial file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("PySide6")
+av = pytest.importorskip("av")
+
+from app.demo_media import make_clip  # noqa: E402
+from sesr_core.imaging.io import read_image  # noqa: E402
+from sesr_core.jobs import Progress  # noqa: E402
+
+pytest_plugins = ("tests.app_fixtures",)
+SAMPLES = Path(__file__).resolve().parents[1] / "resources" / "samples"
+
+
+@pytest.fixture
+def clip(tmp_path) -> Path:
+    """A 1-second 160x120 H.264 clip at 24 fps with a stereo AAC tone."""
+    return make_clip(tmp_path / "clip.mp4", read_image(SAMPLES / "coffee.png").pixels, seconds=1.0, size=(160, 120))
+
+
+def test_a_clip_with_audio_is_shown_previewed_and_converted(qtbot, window, x2_model, clip, tmp_path):
+    page = window.video
+    page.select_model("tiny-x2")
+    window.open_paths([clip])  # as a drop would
+    assert window.current_page() is page
+    values = {key: label.text() for key, label in page.info_panel.values.items()}
+    assert values["size"] == "160×120" and values["fps"] == "24 fps" and values["frames"] == "24"
+    assert values["video"].startswith("h264") and "aac stereo 44.1 kHz" in values["audio"]
+    qtbot.waitUntil(lambda: not page.preview_runner.busy and page.compare_view.content_size() == (320, 240),
+                    timeout=30_000)
+    assert page.compare_view.before_image is not None and page.compare_view.after_image is not None
+
+    out = tmp_path / "out" / "clip_x2.mp4"
+    out.parent.mkdir()
+    page.output.set_path(str(out))
+    progress = []
+    page.start()
+    page.runner.current.event.connect(lambda e: progress.append(e) if isinstance(e, Progress) else None)
+    qtbot.waitUntil(lambda: not page.busy, timeout=120_000)
+    assert page.banner.kind == "success", page.banner.message()
+    assert page.result == out and page.open_button.isEnabled()
+    assert "Frame" in page.progress.format()
+    with av.open(str(out)) as container:
+        video = container.streams.video[0]
+        assert (video.codec_context.width, video.codec_context.height) == (320, 240)
+        assert len(container.streams.audio) == 1
+        assert sum(1 for _ in container.decode(video=0)) == 24
+
+
+def test_cancelling_a_video_leaves_no_partial_file(qtbot, window, x2_model, tmp_path):
+    longer = make_clip(tmp_path / "long.mp4", read_image(SAMPLES / "astronaut.png").pixels, seconds=12.0,
+                       size=(320, 240), audio=False)
+    page = window.video
+    page.select_model("tiny-x2")
+    assert page.open_video(longer)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    page.output.set_path(str(out_dir / "long_x2.mp4"))
+    page.codec.setCurrentIndex(page.codec.findData("h264"))
+    page.preset.setCurrentText("medium")  # slow enough to cancel midway
+    page.start()
+    seen = []
+    page.runner.current.event.connect(lambda e: seen.append(e) if isinstance(e, Progress) and e.done else None)
+    qtbot.waitUntil(lambda: bool(seen), timeout=60_000)
+    page.cancel()
+    qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
+    assert "Cancelled" in page.progress_text.text()
+    assert list(out_dir.iterdir()) == []
+
+
+def test_a_file_that_is_not_a_video_is_refused_with_a_sentence(window, tmp_path):
+    fake = tmp_path / "holiday.mp4"
+    fake.write_text("not a video")
+    assert not window.video.open_video(fake)
+    assert "holiday.mp4" in window.video.banner.message() and window.video.banner.kind == "error"
