@@ -63,7 +63,7 @@ def run_training(spec, run_dir: Path, model_name: str, resume: bool, on_event: E
 
     Returns the trainer's summary, plus ``model_name`` and ``model_path`` of the catalog model when exported.
     """
-    from app.model_store import file_stem, unique_name
+    from sesr_core.user_models import file_stem, unique_name
 
     try:
         from sesr_core.training.trainer import train

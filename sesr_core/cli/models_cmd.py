@@ -1,19 +1,65 @@
-"""``sesr models``: every model available, shipped and user-trained."""
+"""``sesr models``: list the shipped and user models; import, rename and delete user models."""
 
 from __future__ import annotations
 
 import json
 
-from sesr_core.catalog import list_models, user_models_dir
+from sesr_core.catalog import CatalogEntry, list_models, user_models_dir
+from sesr_core.errors import ModelError
 
 
 def register(commands) -> None:
-    parser = commands.add_parser("models", help="list the shipped and user models")
-    parser.add_argument("--json", action="store_true", help="print a JSON list")
-    parser.set_defaults(run=run)
+    parser = commands.add_parser("models", help="list, import, rename or delete models",
+                                 description="List the shipped and user models, or manage the user models.")
+    parser.add_argument("--json", action="store_true", help="print the list as JSON")
+    parser.set_defaults(run=run_list)
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=type(parser))
+    add = actions.add_parser("import", help="copy a .tflite (and its card) into the user models")
+    add.add_argument("file", metavar="FILE")
+    add.add_argument("--name", help="name in the catalog (default: the card's or the file's)")
+    add.set_defaults(run=run_import)
+    rename = actions.add_parser("rename", help="rename a user model")
+    rename.add_argument("name")
+    rename.add_argument("new_name")
+    rename.set_defaults(run=run_rename)
+    delete = actions.add_parser("delete", help="delete a user model and its card")
+    delete.add_argument("name")
+    delete.set_defaults(run=run_delete)
 
 
-def run(args) -> int:
+def _entry(name: str) -> CatalogEntry:
+    for entry in list_models():
+        if entry.name == name:
+            return entry
+    known = ", ".join(e.name for e in list_models()) or "none installed"
+    raise ModelError(f"There is no model named '{name}'; known models: {known}.")
+
+
+def run_import(args) -> int:
+    from sesr_core.user_models import import_model
+
+    entry = import_model(args.file, args.name)
+    print(f"Imported '{entry.name}' (x{entry.scale}, {entry.precision}) into {entry.path.parent}.")
+    return 0
+
+
+def run_rename(args) -> int:
+    from sesr_core.user_models import rename_model
+
+    entry = rename_model(_entry(args.name), args.new_name)
+    print(f"Renamed '{args.name}' to '{entry.name}'.")
+    return 0
+
+
+def run_delete(args) -> int:
+    from sesr_core.user_models import delete_model
+
+    delete_model(_entry(args.name))
+    print(f"Deleted '{args.name}'.")
+    return 0
+
+
+def run_list(args) -> int:
     models = list_models()
     if args.json:
         print(json.dumps([m.to_dict() for m in models], indent=2))

@@ -16,7 +16,8 @@ def register(commands) -> None:
                                              "resized, audio and subtitles copied, timestamps kept.")
     parser.add_argument("input", metavar="IN", help="input video file")
     parser.add_argument("-o", "--output", metavar="OUT",
-                        help="output file or folder (default: IN_x2.mp4 beside the input)")
+                        help="output file or folder (default: IN_x2.EXT beside the input; .mp4 when that "
+                             "container cannot hold the codec)")
     add_model_arguments(parser)
     parser.add_argument("--codec", choices=("h264", "hevc", "vp9", "av1"), default="h264",
                         help="video codec (default h264 with libx264)")

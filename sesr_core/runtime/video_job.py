@@ -150,6 +150,8 @@ def _run(luma: LumaNetwork, info: VideoInfo, target: Path, options: VideoOptions
                     plan.container.close()
                 raise
             plan.container.close()  # writes the trailer (and moves the index to the front for MP4)
+            elapsed = time.monotonic() - started
+            on_event(Progress(pipeline.encoded, pipeline.encoded, f"{pipeline.encoded / max(elapsed, 1e-9):.2f} fps"))
         _check_complete(info, pipeline)
         _publish(temp, target, options.overwrite)
     except BaseException as err:

@@ -106,13 +106,15 @@ def export_run(run_dir: str | Path, precision: str, out_path: str | Path | None 
         quantization.update(input_scale=float(model.input_quant[0]), input_zero_point=int(model.input_quant[1]),
                             output_scale=float(model.output_quant[0]), output_zero_point=int(model.output_quant[1]),
                             weights="int8 per-channel symmetric", activations="int8 per-tensor")
+    trained = int(state.get("step", 0))
     training = {
         "data": [Path(d).name for d in spec.data_dirs],
-        "steps": spec.steps, "qat": spec.qat, "qat_steps": spec.qat_steps if spec.qat else 0,
+        "steps": min(trained, spec.steps), "qat": method == "qat",
+        "qat_steps": max(0, trained - spec.steps) if method == "qat" else 0,
         "batch_size": spec.batch_size, "patch_size": spec.patch_size, "learning_rate": spec.learning_rate,
         "lr_schedule": spec.lr_schedule, "linear_block": spec.linear_block, "hr_rescales": list(spec.hr_rescales),
         "init_from": Path(spec.init_from).name if spec.init_from else None,
-        "checkpoint": which, "trained_steps": int(state.get("step", 0)),
+        "checkpoint": which, "trained_steps": trained,
         "wall_time_seconds": round(float(state.get("elapsed_seconds", 0.0)), 1),
     }
     card = make_card(out, spec.model, precision, training, quantization, evaluation, name=name)

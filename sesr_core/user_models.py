@@ -1,8 +1,7 @@
-"""User-model management over sesr_core's catalog: import, rename, delete, unique names (no Qt here).
+"""User models: import, rename, delete, unique names (used by ``sesr models`` and the Models page).
 
-These functions only move files and cards; validation is sesr_core's (``SRModel`` refuses anything that is not a
-single-channel SR model). They are Qt-free so they could move into ``sesr_core.catalog`` for a ``sesr models``
-subcommand unchanged.
+These functions only move files and cards; validation is the runtime's (``SRModel`` refuses anything that is not a
+single-channel SR model).
 """
 
 from __future__ import annotations
