@@ -1,0 +1,70 @@
+"""Ship a finished training run as SESR Studio models: int8 and fp32 .tflite with cards, plus the training record.
+
+    python scripts/ship_model.py RUN_DIR --name SESR-M5-x2 [--default]
+
+Writes resources/models/NAME.tflite (int8) and NAME-fp32.tflite with their cards (evaluated on the run's validation
+folder, normally Set5), and resources/models/records/NAME/: the run's spec, history, log and state, and its final fp32
+checkpoint with the expanded linear-block weights (model only, no optimiser), so that the record is itself a run
+folder that `sesr train --init-from` and the Train page accept for fine-tuning or x2 -> x4 transfer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+from sesr_core.catalog import RESOURCES
+from sesr_core.training._tf import tf
+from sesr_core.training.export_run import export_run
+from sesr_core.training.run_folder import RunFolder
+from sesr_core.training.transfer import restore_fp32_model
+
+RECORD_FILES = ("spec.json", "history.jsonl", "train.log", "state.json")
+
+
+def write_record(run: RunFolder, record: Path) -> None:
+    """Copy the run's small files and save its final fp32 weights as a model-only checkpoint."""
+    if record.exists():
+        shutil.rmtree(record)
+    record.mkdir(parents=True)
+    for name in RECORD_FILES:
+        if (run.root / name).is_file():
+            shutil.copy2(run.root / name, record / name)
+    model, spec = restore_fp32_model(run.root, "last")
+    step = min(int(run.read_state().get("step", spec.steps)), spec.steps)
+    manager = tf.train.CheckpointManager(tf.train.Checkpoint(model=model), str(RunFolder(record).checkpoints("fp32")),
+                                         max_to_keep=1, checkpoint_name="ckpt")
+    manager.save(checkpoint_number=step)
+
+
+def set_default(name: str, scale: int) -> None:
+    """Make ``name`` the default model of its scale in defaults.txt (one default per scale)."""
+    from sesr_core.catalog import list_models
+
+    defaults_file = RESOURCES / "defaults.txt"
+    current = defaults_file.read_text().split() if defaults_file.is_file() else []
+    scale_of = {m.name: m.scale for m in list_models() if m.shipped}
+    kept = [n for n in current if scale_of.get(n) != scale and n != name]
+    defaults_file.write_text("\n".join(sorted(kept + [name])) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run_dir", type=Path)
+    parser.add_argument("--name", required=True, help="catalog name of the int8 model, e.g. SESR-M5-x2")
+    parser.add_argument("--default", action="store_true", help="make it the default model of its scale")
+    args = parser.parse_args()
+    run = RunFolder(args.run_dir)
+    RESOURCES.mkdir(parents=True, exist_ok=True)
+    for precision, name in (("int8", args.name), ("fp32", f"{args.name}-fp32")):
+        path, card = export_run(run.root, precision, RESOURCES / f"{name}.tflite", name=name)
+        print(f"{path.name}: Set5 {card['evaluation'].get('psnr')} dB / {card['evaluation'].get('ssim')}")
+    write_record(run, RESOURCES / "records" / args.name)
+    if args.default:
+        set_default(args.name, card["scale"])
+    print(f"Shipped {args.name}; record in {RESOURCES / 'records' / args.name}")
+
+
+if __name__ == "__main__":
+    main()
