@@ -104,3 +104,12 @@ def test_video_command_and_ctrl_c(tiny_models, tmp_path, capsys):
     code = main(["video", str(clip), "-o", str(out / "stopped.mp4"), "--model", str(tiny_models.path(2))])
     watcher.join()
     assert code == 130 and list(out.iterdir()) == []
+
+
+def test_the_shipped_default_model_is_used_when_none_is_named(default_model_path, pictures, tmp_path, capsys):
+    from sesr_core.catalog import default_model
+
+    assert main(["upscale", str(pictures / "bird.png"), "-o", str(tmp_path)]) == 0
+    assert f"with {default_model(2).name} (x2" in capsys.readouterr().err  # "Upscaling 1 image with NAME (x2, ..."
+    with Image.open(tmp_path / "bird_x2.png") as image:
+        assert image.size == (576, 576)

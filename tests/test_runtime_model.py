@@ -65,7 +65,7 @@ def test_the_shipped_default_model_beats_bicubic(default_model_path, shared_data
     pair = load_eval_pairs(shared_data / "val" / "Set5" / "HR", 2)[0]
     sr = upscaler.luma.upscale_float(pair.lr * 255.0) / 255.0
     bicubic = upscale_bicubic(pair.lr, 2)
-    assert psnr(sr, pair.hr, 2) > psnr(bicubic, pair.hr, 2)
+    assert psnr(sr, pair.hr, 2, 1.0) > psnr(bicubic, pair.hr, 2, 1.0) + 1.0  # Set5 x2: SESR gains 3+ dB
 
 
 def test_int8_luma_adds_back_what_the_input_quantiser_drops(tiny_models):

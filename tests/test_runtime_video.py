@@ -180,3 +180,10 @@ def test_cancel_leaves_no_partial_file(x2, clips, tmp_path):
     assert result.cancelled and result.path is None
     assert isinstance(events[-1], FinishedEvent) and events[-1].cancelled
     assert list(tmp_path.iterdir()) == []
+
+
+def test_frames_without_timestamps_get_them_at_the_nominal_rate(x2, tmp_path):
+    raw = make_clip(tmp_path / "camera.h264", frames=8, audio=False)  # a raw H.264 stream has no timestamps
+    assert all(frame.pts is None for frame in decoded_frames(raw))
+    out = x2.upscale_video(raw, tmp_path / "camera_x2.mp4").path
+    assert frame_times(out) == pytest.approx([i / 25 for i in range(8)], abs=1e-3)

@@ -108,6 +108,10 @@ def run_batch(luma: LumaNetwork, items: Sequence[BatchItem], options: ImageOptio
         except SesrError as err:
             result.failed.append((item.source, str(err)))
             on_event(LogEvent(str(err), "error"))
+        except Exception as err:  # a bug, not the user's doing: report it with this file and go on with the rest
+            reason = f"Cannot upscale '{item.source}': internal error ({type(err).__name__}: {err}); please report it."
+            result.failed.append((item.source, reason))
+            on_event(LogEvent(reason, "error"))
         else:
             result.written.append(written)
             on_event(ArtefactEvent(str(written), "image"))

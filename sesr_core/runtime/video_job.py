@@ -103,6 +103,9 @@ def upscale_video(luma: LumaNetwork, source: str | os.PathLike[str], destination
     except SesrError as err:
         on_event(FailedEvent(str(err)))
         raise
+    except Exception as err:  # a bug, not the user's doing: still tell the listener the job is over
+        on_event(FailedEvent(f"Upscaling '{source}' failed ({type(err).__name__}: {err}); please report this."))
+        raise
     on_event(ArtefactEvent(str(result.path), "video"))
     on_event(FinishedEvent(result.to_dict()))
     return result

@@ -78,6 +78,7 @@ class VideoPipeline:
         self._decoded: queue.Queue = queue.Queue(DECODED_QUEUE)
         self._upscaled: queue.Queue = queue.Queue(UPSCALED_QUEUE)
         self._resamplers: dict[int, av.AudioResampler] = {}
+        self._last_pts: int | None = None
 
     # ---------------------------------------------------------------------------------------------- driver
 
@@ -168,11 +169,21 @@ class VideoPipeline:
             for frame in frames:
                 if frame.format.name not in NATIVE_PIXEL_FORMATS:
                     frame = frame.reformat(format="yuv420p")
+                self._stamp(frame)
                 self.decoded += 1
                 self.stage_seconds["decode"] += time.perf_counter() - started
                 self._put(self._decoded, frame)
                 started = time.perf_counter()
         self._put(self._decoded, _END)
+
+    def _stamp(self, frame: av.VideoFrame) -> None:
+        """Give a frame without a timestamp (raw H.264, some AVI files) the next one at the nominal rate."""
+        if frame.time_base is None:
+            frame.time_base = self.info.time_base
+        if frame.pts is None:
+            step = max(1, round(1 / (float(self.info.rate or 25) * float(frame.time_base))))
+            frame.pts = 0 if self._last_pts is None else self._last_pts + step
+        self._last_pts = frame.pts
 
     def _upscale(self) -> None:
         while (item := self._get(self._decoded)) is not _END:
