@@ -64,6 +64,7 @@ def test_int8_file_is_fully_quantised_builtin_and_carded(qat_run, folders):
     assert not any("Flex" in op or "CUSTOM" in op for op in ops)
     details = model._interpreter(8, 8).get_input_details()[0]
     assert list(details["shape_signature"]) == [1, -1, -1, 1]
+    assert model.input_quant[0] == pytest.approx(1 / 255) and model.input_quant[1] == -128
 
     assert read_card(path) == card
     assert card["sha256"] == sha256_of(path)
@@ -107,7 +108,9 @@ def test_run_without_qat_exports_int8_by_post_training_quantisation(tmp_path, fo
     train(spec, tmp_path / "run")
     path, card = export_run(tmp_path / "run", "int8", tmp_path / "ptq.tflite", val_dir=folders[1])
     assert card["quantization"]["method"] == "post-training"
-    assert SRModel(path).precision == "int8"
+    model = SRModel(path)
+    assert model.precision == "int8"
+    assert model.input_quant[0] == pytest.approx(1 / 255) and model.input_quant[1] == -128
 
 
 def test_cli_export_and_eval(qat_run, folders, tmp_path, capsys):

@@ -17,7 +17,7 @@ from sesr_core.training._tf import tf
 from sesr_core.training.data import collect_image_files
 from sesr_core.training.export import to_fp32_tflite, to_int8_tflite
 from sesr_core.training.network import collapsed_from_training
-from sesr_core.training.qat import quantize_collapsed_model
+from sesr_core.training.qat import pin_input_range, quantize_collapsed_model
 from sesr_core.training.run_folder import RunFolder
 from sesr_core.training.spec import TrainSpec
 from sesr_core.training.transfer import restore_fp32_model
@@ -39,6 +39,8 @@ def representative_patches(spec: TrainSpec, count: int = 64, seed: int = 0) -> l
         top = rng.integers(0, lr.shape[0] - size + 1)
         left = rng.integers(0, lr.shape[1] - size + 1)
         patches.append(lr[None, top:top + size, left:left + size, None].astype(np.float32))
+    # Calibrate the input over exactly [0, 1] (scale 1/255): every 8-bit Y value maps to one int8 value.
+    patches[0][0, 0, 0, 0], patches[0][0, 0, 1, 0] = 0.0, 1.0
     return patches
 
 
@@ -51,7 +53,14 @@ def _quantized_model(run: RunFolder, spec: TrainSpec, which: str):
     fp32_model, _ = restore_fp32_model(run.root, "last")
     quantized = quantize_collapsed_model(collapsed_from_training(fp32_model, spec.model))
     tf.train.Checkpoint(model=quantized).restore(latest).expect_partial()
+    pin_input_range(quantized)
     return quantized
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _write_atomic(path: Path, content: bytes) -> None:
@@ -60,6 +69,7 @@ def _write_atomic(path: Path, content: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(content)
+        os.chmod(temp, 0o666 & ~_umask())
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

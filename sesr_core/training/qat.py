@@ -71,6 +71,22 @@ def quantize_scope():
         {"DepthToSpace": DepthToSpace, "PassThroughQuantizeConfig": _pass_through_config()})
 
 
+INPUT_RANGE = (0.0, 1.0)
+
+
+def pin_input_range(quantized: keras.Model) -> None:
+    """Quantise the model input over exactly [0, 1]: scale 1/255, zero point -128 in the int8 file.
+
+    Every 8-bit Y value then maps to one int8 input value (``q = Y8 - 128``), so the runtime can feed 8-bit planes
+    without rounding and Y = 255 never clips.
+    """
+    input_layer = next(layer for layer in quantized.layers if layer.name.startswith("quantize_layer"))
+    for variable in input_layer.weights:
+        name = variable.name.split(":")[0]
+        if name.endswith("_min") or name.endswith("_max"):
+            variable.assign(INPUT_RANGE[0] if name.endswith("_min") else INPUT_RANGE[1])
+
+
 def calibrate_activation_ranges(quantized: keras.Model, float_model: keras.Model, batches) -> None:
     """Set every quantiser's range from the float model: kernels per channel, activations by their min/max on
     ``batches``.
@@ -82,19 +98,14 @@ def calibrate_activation_ranges(quantized: keras.Model, float_model: keras.Model
     probe = keras.Model(float_model.inputs, [float_model.get_layer(n).output for n in names])
     low = {n: 0.0 for n in names}
     high = {n: 0.0 for n in names}
-    input_low, input_high = 0.0, 0.0
     for batch in batches:
-        input_low = min(input_low, float(batch.min()))
-        input_high = max(input_high, float(batch.max()))
         for name, out in zip(names, probe(batch, training=False), strict=True):
             low[name] = min(low[name], float(out.numpy().min()))
             high[name] = max(high[name], float(out.numpy().max()))
     for variable in quantized.weights:
         layer_name, _, var_name = variable.name.partition("/")
         base, kind = layer_name.removeprefix("quant_"), var_name.split(":")[0]
-        if layer_name == "quantize_layer" and kind in ("quantize_layer_min", "quantize_layer_max"):
-            value = input_low if kind.endswith("min") else input_high
-        elif base in low and kind in ("post_activation_min", "output_min"):
+        if base in low and kind in ("post_activation_min", "output_min"):
             value = low[base]
         elif base in high and kind in ("post_activation_max", "output_max"):
             value = high[base]
@@ -105,3 +116,4 @@ def calibrate_activation_ranges(quantized: keras.Model, float_model: keras.Model
         else:
             continue
         variable.assign(value)
+    pin_input_range(quantized)
