@@ -60,7 +60,7 @@ def from_qimage(image: QImage) -> tuple[np.ndarray, np.ndarray | None]:
 
 def save_clipboard_image(folder: Path) -> Path | None:
     """Write the clipboard's image as ``pasted-DATE.png`` in ``folder``; None when the clipboard holds none."""
-    from sesr_core.imaging.io import write_image
+    from sesr_core.imaging.image_write import write_image
 
     image = QGuiApplication.clipboard().image()
     if image.isNull():

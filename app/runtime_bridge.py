@@ -38,7 +38,7 @@ class Engine:
 
 def read_pixels(path: Path):
     """The decoded image (pixels, alpha, bit depth...) as sesr_core reads it."""
-    from sesr_core.imaging.io import read_image
+    from sesr_core.imaging.image_read import read_image
 
     return read_image(path)
 

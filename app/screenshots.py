@@ -82,7 +82,7 @@ def _upscale(app, window, work: Path) -> None:
 
 
 def _video(app, window, work: Path) -> None:
-    from sesr_core.imaging.io import read_image
+    from sesr_core.imaging.image_read import read_image
 
     page = window.video
     window.show_page(page)

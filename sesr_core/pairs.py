@@ -11,7 +11,7 @@ import numpy as np
 from sesr_core.errors import DatasetError
 from sesr_core.imaging.bicubic import bicubic_downscale, crop_to_multiple
 from sesr_core.imaging.color import rgb_to_y
-from sesr_core.imaging.io import list_images, read_image
+from sesr_core.imaging.image_read import list_images, read_image
 
 
 @dataclass

@@ -16,7 +16,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage  
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.widgets.queue_list import DONE, FAILED, WAITING  # noqa: E402
-from sesr_core.imaging.io import read_image  # noqa: E402
+from sesr_core.imaging.image_read import read_image  # noqa: E402
 
 pytest_plugins = ("tests.app_fixtures",)
 SAMPLES = Path(__file__).resolve().parents[1] / "resources" / "samples"
@@ -98,7 +98,7 @@ def test_cancel_mid_batch_leaves_no_partial_file(qtbot, window, x2_model, tmp_pa
     big = read_image(SAMPLES / "astronaut.png").pixels
     folder = tmp_path / "many"
     folder.mkdir()
-    from sesr_core.imaging.io import write_image
+    from sesr_core.imaging.image_write import write_image
 
     tiled = np.tile(big, (1, 2, 1))  # 512x1024 photos: a batch long enough to cancel in its middle
     for number in range(10):

@@ -11,7 +11,7 @@ pytest.importorskip("PySide6")
 av = pytest.importorskip("av")
 
 from app.demo_media import make_clip  # noqa: E402
-from sesr_core.imaging.io import read_image  # noqa: E402
+from sesr_core.imaging.image_read import read_image  # noqa: E402
 from sesr_core.jobs import Progress  # noqa: E402
 
 pytest_plugins = ("tests.app_fixtures",)

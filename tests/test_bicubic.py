@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sesr_core.imaging.bicubic import bicubic_downscale, bicubic_upscale, crop_to_multiple, imresize
-from sesr_core.imaging.io import read_image
+from sesr_core.imaging.image_read import read_image
 from sesr_core.metrics import y_psnr_ssim
 
 SET5 = ("baby", "bird", "butterfly", "head", "woman")

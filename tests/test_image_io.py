@@ -14,8 +14,9 @@ import pytest
 from PIL import Image, ImageCms, ImageFile, ImageOps
 
 from sesr_core.errors import ImageReadError, ImageWriteError
-from sesr_core.imaging import io as image_io
-from sesr_core.imaging.io import IMAGE_EXTENSIONS, list_images, read_image, write_image
+from sesr_core.imaging import image_read, image_write
+from sesr_core.imaging.image_read import IMAGE_EXTENSIONS, list_images, read_image
+from sesr_core.imaging.image_write import write_image
 
 RNG = np.random.default_rng(0)
 RGB8 = RNG.integers(0, 256, (12, 17, 3), dtype=np.uint8)
@@ -65,7 +66,7 @@ def test_numpy_orientation_matches_pillow(orientation: int) -> None:
     exif[0x0112] = orientation
     image.info["exif"] = exif.tobytes()
     expected = np.asarray(ImageOps.exif_transpose(image))
-    assert np.array_equal(image_io._apply_orientation(array, orientation), expected)
+    assert np.array_equal(image_read._apply_orientation(array, orientation), expected)
 
 
 def test_sixteen_bit_rgb_png_orientation(tmp_path: Path) -> None:
@@ -225,7 +226,7 @@ def test_decompression_bomb_is_refused(tmp_path: Path, monkeypatch: pytest.Monke
     with pytest.raises(ImageReadError, match="bomb.png.*too large"):
         read_image(bomb)
     small = write_image(tmp_path / "small.png", RGB8)
-    monkeypatch.setattr(image_io, "MAX_PIXELS", 100)
+    monkeypatch.setattr(image_read, "MAX_PIXELS", 100)
     with pytest.raises(ImageReadError, match="small.png.*too large"):
         read_image(small)
 
@@ -278,7 +279,7 @@ def test_refuses_to_overwrite(tmp_path: Path) -> None:
 
 def test_new_file_permissions_follow_umask(tmp_path: Path) -> None:
     path = write_image(tmp_path / "mode.png", RGB8)
-    assert path.stat().st_mode & 0o777 == 0o666 & ~image_io._UMASK
+    assert path.stat().st_mode & 0o777 == 0o666 & ~image_write._UMASK
 
 
 def test_unsupported_format_and_missing_folder(tmp_path: Path) -> None:
@@ -325,7 +326,7 @@ def test_read_only_folder_is_reported(tmp_path: Path, monkeypatch: pytest.Monkey
     def read_only(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(image_io.tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(image_write.tempfile, "mkstemp", read_only)
     with pytest.raises(ImageWriteError, match="read-only"):
         write_image(tmp_path / "out.png", RGB8)
     assert not os.listdir(tmp_path)

@@ -14,7 +14,7 @@ from PIL import Image
 
 import sesr_core.runtime.preflight as preflight
 from sesr_core.errors import SesrError
-from sesr_core.imaging.io import write_image
+from sesr_core.imaging.image_write import write_image
 from sesr_core.runtime.upscaler import Upscaler
 
 

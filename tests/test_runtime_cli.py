@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from sesr_core.cli.main import main
-from sesr_core.imaging.io import write_image
+from sesr_core.imaging.image_write import write_image
 from tests.runtime_clips import decoded_frames, make_clip
 
 

@@ -12,7 +12,8 @@ from PIL import Image, ImageCms
 
 from sesr_core.errors import ImageWriteError
 from sesr_core.imaging.color import rgb_to_ycbcr, ycbcr_to_rgb
-from sesr_core.imaging.io import read_image, write_image
+from sesr_core.imaging.image_read import read_image
+from sesr_core.imaging.image_write import write_image
 from sesr_core.runtime.upscaler import Upscaler
 
 

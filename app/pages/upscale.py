@@ -35,7 +35,7 @@ from app.widgets.model_picker import ModelPicker
 from app.widgets.output_options import OutputOptionsForm, pictures_folder
 from app.widgets.queue_list import DONE, FAILED, WAITING, WORKING, QueueModel, QueueView
 from app.workers import JobRunner
-from sesr_core.imaging.io import IMAGE_EXTENSIONS, list_images
+from sesr_core.imaging.image_read import IMAGE_EXTENSIONS, list_images
 
 IMAGE_FILTER = "Images (" + " ".join(f"*{e}" for e in IMAGE_EXTENSIONS) + ")"
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sesr_core.errors import CancelledError, SesrError
-from sesr_core.imaging.io import list_images
+from sesr_core.imaging.image_read import list_images
 from sesr_core.jobs import (
     ArtefactEvent,
     CancelToken,

@@ -13,7 +13,8 @@ from pathlib import Path
 from PIL import Image
 
 from sesr_core.errors import ImageWriteError, SesrError
-from sesr_core.imaging.io import IMAGE_EXTENSIONS, read_image, write_image
+from sesr_core.imaging.image_read import IMAGE_EXTENSIONS, read_image
+from sesr_core.imaging.image_write import write_image
 from sesr_core.jobs import CancelToken
 from sesr_core.runtime.image_upscale import upscale_pixels
 from sesr_core.runtime.luma import LumaNetwork

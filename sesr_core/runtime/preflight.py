@@ -15,7 +15,7 @@ from pathlib import Path
 from PIL import Image
 
 from sesr_core.errors import SesrError
-from sesr_core.imaging.io import MAX_PIXELS
+from sesr_core.imaging.image_read import MAX_PIXELS
 
 FORMAT_MAX_SIDE = {"WEBP": 16383, "JPEG": 65535}
 _ORIENTATION_TAG = 0x0112

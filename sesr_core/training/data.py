@@ -16,7 +16,7 @@ import numpy as np
 
 from sesr_core.errors import DatasetError, SesrError
 from sesr_core.imaging.bicubic import imresize
-from sesr_core.imaging.io import list_images, read_image
+from sesr_core.imaging.image_read import list_images, read_image
 from sesr_core.pairs import ImagePair, make_pair, to_uint8
 from sesr_core.training._tf import tf
 

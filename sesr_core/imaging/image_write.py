@@ -1,0 +1,274 @@
+"""Atomic image file writing: PNG, JPEG, WebP, TIFF or BMP, 8 or 16 bits, optional alpha, ICC and EXIF.
+
+The file is encoded into a hidden temporary file in the target folder, then renamed into place. Pillow
+cannot write 16-bit colour or 16-bit grey + alpha, so those are encoded with OpenCV (16-bit grey + alpha PNG
+directly); everything else goes through Pillow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import struct
+import tempfile
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from sesr_core.errors import ImageWriteError
+from sesr_core.imaging.image_read import EXIF_HEADER
+
+DEFAULT_QUALITY = 95
+
+_FORMATS = {
+    ".png": "PNG",
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".bmp": "BMP",
+    ".webp": "WEBP",
+    ".tif": "TIFF",
+    ".tiff": "TIFF",
+}
+_FORMAT_ALIASES = {**{k.lstrip(".").upper(): v for k, v in _FORMATS.items()}, "JPEG": "JPEG", "TIFF": "TIFF"}
+
+
+def _read_umask() -> int:
+    """The process umask (read once at import: os.umask can only be read by setting it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
+def write_image(
+    path: str | os.PathLike[str],
+    pixels: np.ndarray,
+    alpha: np.ndarray | None = None,
+    *,
+    format: str | None = None,
+    quality: int | None = None,
+    icc_profile: bytes | None = None,
+    exif: bytes | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Write grey/RGB ``pixels`` (uint8 or uint16) and optional ``alpha`` atomically; returns the path written.
+
+    The format comes from ``format`` or the suffix (PNG, JPEG, WebP, TIFF, BMP). JPEG and BMP drop alpha;
+    JPEG, WebP and BMP store 8 bits. ``quality`` (1..100, default 95) applies to JPEG and WebP; WebP at 100
+    is lossless. Raises :class:`ImageWriteError` when the file exists (unless ``overwrite``), the folder is
+    missing or not writable, or the disk is full.
+    """
+    path = Path(path)
+    fmt = _resolve_format(path, format)
+    pixels, alpha = _check_arrays(pixels, alpha)
+    if quality is not None and not (isinstance(quality, int) and 1 <= quality <= 100):
+        raise ImageWriteError(f"Cannot write '{path}': quality must be a whole number from 1 to 100, not {quality!r}.")
+    encode = _encoder(fmt, pixels, alpha, quality, icc_profile, exif)
+    folder = path.parent
+    if not folder.is_dir():
+        raise ImageWriteError(
+            f"Cannot write '{path}': the folder '{folder}' does not exist; create it or choose another folder."
+        )
+    if path.is_dir():
+        raise ImageWriteError(f"Cannot write '{path}': a folder has that name; choose another file name.")
+    if path.exists() and not overwrite:
+        raise ImageWriteError(_exists_message(path))
+    tmp_name: str | None = None  # set inside the try, so an interrupt right after mkstemp still cleans up
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "wb") as handle:
+            encode(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        mode = (path.stat().st_mode & 0o777) if path.exists() else (0o666 & ~_UMASK)
+        os.chmod(tmp_name, mode)
+        if not overwrite and path.exists():
+            raise ImageWriteError(_exists_message(path))
+        os.replace(tmp_name, path)
+    except BaseException as exc:
+        if tmp_name is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+        if isinstance(exc, OSError):
+            raise ImageWriteError(_os_error_message(path, exc)) from None
+        raise
+    return path
+
+
+def _exists_message(path: Path) -> str:
+    return f"Cannot write '{path}': the file already exists; choose another name or allow overwriting."
+
+
+def _os_error_message(path: Path, exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return f"Cannot write '{path}': the disk is full; free some space or choose another folder."
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"Cannot write '{path}': the folder is read-only or not yours; choose another output folder."
+    if exc.errno == errno.ENOENT:
+        return f"Cannot write '{path}': the folder does not exist; create it or choose another folder."
+    reason = (exc.strerror or "the system refused the write").rstrip(".").lower()
+    return f"Cannot write '{path}': {reason}; check the disk and the output folder."
+
+
+def _resolve_format(path: Path, format: str | None) -> str:
+    if format is not None:
+        fmt = _FORMAT_ALIASES.get(format.upper().lstrip("."))
+        if fmt is None:
+            raise ImageWriteError(
+                f"Cannot write '{path}': format '{format}' is not supported; use PNG, JPEG, WebP, TIFF or BMP."
+            )
+        return fmt
+    fmt = _FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ImageWriteError(
+            f"Cannot write '{path}': '{path.suffix or 'no extension'}' is not a supported image type; "
+            "use .png, .jpg, .webp, .tif or .bmp."
+        )
+    return fmt
+
+
+def _check_arrays(pixels: np.ndarray, alpha: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    pixels = np.asarray(pixels)
+    if pixels.dtype not in (np.uint8, np.uint16):
+        raise TypeError(f"write_image needs uint8 or uint16 pixels, not {pixels.dtype}.")
+    if pixels.ndim == 3 and pixels.shape[2] == 1:
+        pixels = pixels[..., 0]
+    if not (pixels.ndim == 2 or (pixels.ndim == 3 and pixels.shape[2] == 3)) or 0 in pixels.shape:
+        raise ValueError(f"write_image needs HxW or HxWx3 pixels, got shape {pixels.shape}.")
+    if alpha is not None:
+        alpha = np.asarray(alpha)
+        if alpha.shape != pixels.shape[:2]:
+            raise ValueError(f"alpha must be HxW matching the pixels {pixels.shape[:2]}, got {alpha.shape}.")
+        alpha = _match_depth(alpha, pixels.dtype)
+    return np.ascontiguousarray(pixels), alpha
+
+
+def _match_depth(array: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    if array.dtype == dtype:
+        return array
+    if array.dtype == np.uint8 and dtype == np.uint16:
+        return array.astype(np.uint16) * 257
+    if array.dtype == np.uint16 and dtype == np.uint8:
+        return _to_8bit(array)
+    raise TypeError(f"alpha must be uint8 or uint16, not {array.dtype}.")
+
+
+def _to_8bit(array: np.ndarray) -> np.ndarray:
+    """Map 0..65535 to 0..255 with rounding (x / 257)."""
+    return ((array.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
+
+
+def _normalise_exif(exif: bytes | None) -> bytes | None:
+    if not exif:
+        return None
+    return exif if exif.startswith(EXIF_HEADER) else EXIF_HEADER + exif
+
+
+def _encoder(
+    fmt: str,
+    pixels: np.ndarray,
+    alpha: np.ndarray | None,
+    quality: int | None,
+    icc_profile: bytes | None,
+    exif: bytes | None,
+) -> Callable[[BinaryIO], None]:
+    """Prepare the pixels for ``fmt`` and return a function that encodes them into an open binary file."""
+    exif = _normalise_exif(exif)
+    if fmt in ("JPEG", "BMP"):
+        alpha = None
+    if fmt in ("JPEG", "WEBP", "BMP") and pixels.dtype == np.uint16:
+        pixels = _to_8bit(pixels)
+        alpha = None if alpha is None else _to_8bit(alpha)
+    if pixels.dtype == np.uint16 and (pixels.ndim == 3 or alpha is not None):
+        return _opencv_encoder(fmt, pixels, alpha, icc_profile, exif)
+    params: dict[str, object] = {}
+    if icc_profile and fmt != "BMP":
+        params["icc_profile"] = icc_profile
+    if exif and fmt != "BMP":
+        params["exif"] = exif
+    quality = DEFAULT_QUALITY if quality is None else quality
+    if fmt == "JPEG":
+        params.update(quality=quality, subsampling=0 if quality >= 90 else 2)
+    elif fmt == "WEBP":
+        params.update(lossless=quality == 100, quality=quality)
+        if pixels.ndim == 2:
+            pixels = np.repeat(pixels[..., None], 3, axis=2)
+    elif fmt == "TIFF":
+        params["compression"] = "tiff_lzw"
+    image = _pillow_image(pixels, alpha)
+
+    def encode(handle: BinaryIO) -> None:
+        image.save(handle, format=fmt, **params)
+
+    return encode
+
+
+def _pillow_image(pixels: np.ndarray, alpha: np.ndarray | None) -> Image.Image:
+    if alpha is None:
+        return Image.fromarray(pixels)  # uint16 grey becomes mode I;16
+    stacked = np.dstack([pixels, alpha])
+    return Image.fromarray(stacked, mode="LA" if pixels.ndim == 2 else "RGBA")
+
+
+def _opencv_encoder(
+    fmt: str, pixels: np.ndarray, alpha: np.ndarray | None, icc_profile: bytes | None, exif: bytes | None
+) -> Callable[[BinaryIO], None]:
+    """16-bit colour or grey + alpha, which Pillow cannot write; PNG keeps ICC and EXIF, TIFF does not.
+
+    16-bit grey + alpha PNG is encoded directly; as TIFF it is stored as RGBA.
+    """
+
+    def encode(handle: BinaryIO) -> None:
+        if fmt == "PNG" and pixels.ndim == 2 and alpha is not None:
+            data = _png16_grey_alpha(pixels, alpha)
+        else:
+            colour = np.repeat(pixels[..., None], 3, axis=2) if pixels.ndim == 2 else pixels
+            array = cv2.cvtColor(colour, cv2.COLOR_RGB2BGR)
+            if alpha is not None:
+                array = np.dstack([array, alpha])
+            ok, buffer = cv2.imencode(".png" if fmt == "PNG" else ".tiff", array)
+            if not ok:
+                raise OSError(errno.EIO, "the image encoder failed")
+            data = buffer.tobytes()
+        if fmt == "PNG":
+            data = _png_with_metadata(data, icc_profile, exif)
+        handle.write(data)
+
+    return encode
+
+
+def _png16_grey_alpha(grey: np.ndarray, alpha: np.ndarray) -> bytes:
+    """Encode a 16-bit grey + alpha PNG (colour type 4), unfiltered rows."""
+    height, width = grey.shape
+    samples = np.stack([grey, alpha], axis=-1).astype(">u2").view(np.uint8).reshape(height, width * 4)
+    rows = np.zeros((height, width * 4 + 1), dtype=np.uint8)  # leading 0 = filter type None
+    rows[:, 1:] = samples
+    header = struct.pack(">IIBBBBB", width, height, 16, 4, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), 6))
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def _png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+
+def _png_with_metadata(data: bytes, icc_profile: bytes | None, exif: bytes | None) -> bytes:
+    """Insert iCCP and eXIf chunks right after IHDR (8-byte signature + 25-byte IHDR chunk)."""
+    extra = b""
+    if icc_profile:
+        extra += _png_chunk(b"iCCP", b"ICC Profile\x00\x00" + zlib.compress(icc_profile))
+    if exif:
+        extra += _png_chunk(b"eXIf", exif[len(EXIF_HEADER) :] if exif.startswith(EXIF_HEADER) else exif)
+    return data[:33] + extra + data[33:] if extra else data
