@@ -15,6 +15,10 @@ def require_training():
     try:
         import sesr_core.training.trainer as trainer
     except ImportError as err:
+        if getattr(sys, "frozen", False):  # the desktop bundle built without TensorFlow
+            raise SesrError("This is the lite SESR Studio bundle, which upscales but does not train (TensorFlow alone "
+                            "is 1.4 GB); download the full bundle to train, or install SESR Studio with Python: "
+                            "pip install 'sesr-studio[train]'.") from err
         raise SesrError(f"Training needs TensorFlow, which is not installed ({err.name}); {TRAIN_EXTRA_HINT}.") from err
     return trainer
 

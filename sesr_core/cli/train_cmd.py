@@ -49,6 +49,11 @@ def register(commands) -> None:
     parser.set_defaults(run=run)
 
 
+def _absolute(path: str | None) -> str | None:
+    """Paths go into the run's spec absolute, so that export and resume work from any folder."""
+    return str(Path(path).resolve()) if path else None
+
+
 def spec_from_args(args):
     """A TrainSpec from parsed arguments."""
     from sesr_core.training.spec import TrainSpec
@@ -62,11 +67,12 @@ def spec_from_args(args):
     if args.init_from and not Path(args.init_from).is_dir():
         raise SesrError(f"The run to start from, '{args.init_from}', does not exist; check --init-from.")
     return TrainSpec(
-        model=config, data_dirs=tuple(args.data), val_dir=args.val, steps=args.steps, batch_size=args.batch_size,
-        patch_size=args.patch_size, learning_rate=args.learning_rate, lr_schedule=args.schedule,
-        warmup_steps=args.warmup_steps, linear_block=args.linear_block, qat=args.qat, qat_steps=qat_steps,
-        qat_learning_rate=args.qat_learning_rate, init_from=args.init_from, hr_rescales=tuple(args.hr_rescale),
-        strategy=args.strategy, eval_every=args.eval_every, checkpoint_every=args.checkpoint_every, seed=args.seed)
+        model=config, data_dirs=tuple(_absolute(d) for d in args.data), val_dir=_absolute(args.val),
+        steps=args.steps, batch_size=args.batch_size, patch_size=args.patch_size, learning_rate=args.learning_rate,
+        lr_schedule=args.schedule, warmup_steps=args.warmup_steps, linear_block=args.linear_block, qat=args.qat,
+        qat_steps=qat_steps, qat_learning_rate=args.qat_learning_rate, init_from=_absolute(args.init_from),
+        hr_rescales=tuple(args.hr_rescale), strategy=args.strategy, eval_every=args.eval_every,
+        checkpoint_every=args.checkpoint_every, seed=args.seed)
 
 
 def run(args) -> int:

@@ -28,7 +28,11 @@ REPRESENTATIVE_PATCH = 96
 
 def representative_patches(spec: TrainSpec, count: int = 64, seed: int = 0) -> list[np.ndarray]:
     """LR patches [1, P, P, 1] from the run's training images, for int8 calibration."""
-    files = collect_image_files(spec.data_dirs)
+    folders = [d for d in spec.data_dirs if Path(d).is_dir()] or ([spec.val_dir] if spec.val_dir else [])
+    if not folders or not all(Path(d).is_dir() for d in folders):
+        raise SesrError(f"Calibrating the int8 model needs the run's training images, but "
+                        f"'{spec.data_dirs[0] if spec.data_dirs else '?'}' is gone; restore that folder.")
+    files = collect_image_files(folders)
     rng = np.random.default_rng(seed)
     chosen = [files[i] for i in rng.choice(len(files), min(REPRESENTATIVE_FILES, len(files)), replace=False)]
     pairs = pairs_from_files(chosen, spec.model.scale)
