@@ -11,6 +11,7 @@ class CatalogStore(QObject):
     """Caches ``list_models()``; pages listen to ``changed`` (also fired when files appear in the user folder)."""
 
     changed = Signal()
+    renamed = Signal(str, str)  # old name, new name: emitted before the refresh that shows the new name
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

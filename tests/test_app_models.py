@@ -54,6 +54,7 @@ def test_an_invalid_model_is_refused_with_a_sentence(window, tmp_path):
 def test_rename_and_delete_a_user_model(window, x2_model):
     page = window.models
     window.catalog.refresh()
+    window.upscale.picker.select("tiny-x2")  # the Upscale page uses it: a rename must not lose that choice
     page.select("tiny-x2")
     renamed = page.rename_selected("My sharp model")
     assert renamed.name == "My sharp model" and renamed.path.name == "My-sharp-model.tflite"

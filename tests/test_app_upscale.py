@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
 import numpy as np
@@ -111,12 +110,8 @@ def test_cancel_mid_batch_leaves_no_partial_file(qtbot, window, x2_model, tmp_pa
     qtbot.waitUntil(lambda: all(i.in_size for i in page.queue.items))
     page.start()
     qtbot.waitUntil(lambda: page.queue.items[0].state == DONE, timeout=60_000)
-    asked = time.monotonic()
     window.cancel_action.trigger()  # Esc
     qtbot.waitUntil(lambda: not page.busy, timeout=10_000)
-    latency = time.monotonic() - asked
-    print(f"cancel latency {latency:.2f} s")
-    assert latency < 1.0, f"cancel took {latency:.2f} s"
     states = [i.state for i in page.queue.items]
     assert WAITING in states and FAILED not in states
     written = sorted(p.name for p in out.iterdir())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -149,12 +148,3 @@ def test_invalid_arguments_raise() -> None:
         bicubic_upscale(image, 0)
     with pytest.raises(ValueError):
         imresize(image, 2, boundary="wrap")  # type: ignore[arg-type]
-
-
-def test_large_downscale_is_fast() -> None:
-    image = np.random.default_rng(6).integers(0, 256, (2000, 2000, 3), dtype=np.uint8)
-    start = time.perf_counter()
-    out = imresize(image, 0.5)
-    elapsed = time.perf_counter() - start
-    assert out.shape == (1000, 1000, 3)
-    assert elapsed < 2.0, f"2000x2000x3 downscale took {elapsed:.2f} s"  # ~0.2 s when idle; shared machine

@@ -50,7 +50,7 @@ def test_models_are_found_by_catalog_name(tiny_models, tmp_path, monkeypatch):
         shutil.copy(tiny_models.path(4).with_suffix(suffix), tmp_path / "models")
     upscaler = Upscaler("tiny-x4-int8", scale=4)
     assert upscaler.scale == 4 and upscaler.name == "tiny-x4-int8"
-    with pytest.raises(ModelError, match="known models: tiny-x4-int8"):
+    with pytest.raises(ModelError, match="known models: .*tiny-x4-int8"):
         Upscaler("no-such-model")
     if not (shipped_models_dir() / "defaults.txt").is_file():
         with pytest.raises(ModelError, match="No default x2 model"):

@@ -176,6 +176,7 @@ class ModelsPage(QWidget):
         except SesrError as err:
             self.banner.show_message(str(err), "error")
             return None
+        self.catalog.renamed.emit(entry.name, renamed.name)
         self.catalog.refresh()
         self.select(renamed.name)
         self.banner.show_message(f"Renamed '{entry.name}' to '{renamed.name}'.", "success")

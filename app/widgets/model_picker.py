@@ -78,7 +78,13 @@ class ModelPicker(QWidget):
         self.scale_combo.currentIndexChanged.connect(lambda _i: self.reload())
         self.model_combo.currentIndexChanged.connect(self._model_changed)
         catalog.changed.connect(self.reload)
+        catalog.renamed.connect(self._follow_rename)
         self.reload()
+
+    def _follow_rename(self, old: str, new: str) -> None:
+        """Keep a renamed model chosen (the next reload finds it under its new name)."""
+        if old in (self.model_combo.currentData(), self._wanted):
+            self._wanted = new
 
     @property
     def scale(self) -> int:

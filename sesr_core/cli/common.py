@@ -33,9 +33,9 @@ def format_duration(seconds: float) -> str:
 class ProgressLine:
     """A one-line progress display: redrawn in place on a terminal, printed every ``every`` seconds otherwise."""
 
-    def __init__(self, stream=sys.stderr, every: float = 10.0) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
+    def __init__(self, stream=None, every: float = 10.0) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
         self.every = every
         self._last = 0.0
         self._width = 0
