@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+import threading
 
 
 def interpreter_class():
@@ -17,3 +20,31 @@ def interpreter_class():
 def default_threads() -> int:
     """All cores, as LiteRT's XNNPACK delegate uses them best."""
     return max(1, os.cpu_count() or 1)
+
+
+_announced = threading.Lock()
+_quiet_done = False
+
+
+@contextlib.contextmanager
+def first_allocation_quietly():
+    """Hide the one "INFO: Created TensorFlow Lite XNNPACK delegate" line LiteRT writes to fd 2 per process.
+
+    Only the first allocation of the process is wrapped (that is when LiteRT prints it), so nothing else written to
+    stderr later can be lost; ``SESR_DEBUG=1`` keeps LiteRT's native output.
+    """
+    global _quiet_done
+    with _announced:
+        if _quiet_done or os.environ.get("SESR_DEBUG"):
+            yield
+            return
+        _quiet_done = True
+        sys.stderr.flush()
+        saved = os.dup(2)
+        try:
+            with open(os.devnull, "wb") as null:
+                os.dup2(null.fileno(), 2)
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)

@@ -14,7 +14,7 @@ import numpy as np
 
 from sesr_core.errors import ModelError
 from sesr_core.model_card import read_card
-from sesr_core.runtime.interpreter import default_threads, interpreter_class
+from sesr_core.runtime.interpreter import default_threads, first_allocation_quietly, interpreter_class
 from sesr_core.runtime.model_graph import receptive_radius
 
 _PROBE_SIZE = 8
@@ -75,7 +75,8 @@ class SRModel:
         if not details:
             raise ModelError(f"'{self.path}' has no input; choose a SESR model.")
         interpreter.resize_tensor_input(details[0]["index"], [1, height, width, 1], strict=False)
-        interpreter.allocate_tensors()
+        with first_allocation_quietly():
+            interpreter.allocate_tensors()
         return interpreter
 
     def _interpreter(self, height: int, width: int):
