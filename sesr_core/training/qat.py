@@ -11,6 +11,8 @@ from __future__ import annotations
 from sesr_core.training._tf import keras
 from sesr_core.training.network import DepthToSpace
 
+INPUT_RANGE = (0.0, 1.0)
+
 
 def _tfmot():
     import tensorflow_model_optimization as tfmot
@@ -61,7 +63,17 @@ def quantize_collapsed_model(model: keras.Model) -> keras.Model:
     annotated = keras.models.clone_model(model, clone_function=annotate)
     annotated.set_weights(model.get_weights())
     with qkeras.quantize_scope({"DepthToSpace": DepthToSpace, "PassThroughQuantizeConfig": config_class}):
-        return qkeras.quantize_apply(annotated)
+        quantized = qkeras.quantize_apply(annotated)
+    # The input is Y in [0, 1]: quantise it over exactly that range in training too, so that QAT learns with the
+    # same input grid the int8 file has (tfmot's default moving average would drift to the data's range).
+    _input_quantize_layer(quantized).quantizer = qkeras.quantizers.FixedQuantizer(
+        num_bits=8, init_min=INPUT_RANGE[0], init_max=INPUT_RANGE[1], narrow_range=False)
+    pin_input_range(quantized)
+    return quantized
+
+
+def _input_quantize_layer(quantized: keras.Model) -> keras.layers.Layer:
+    return next(layer for layer in quantized.layers if layer.name.startswith("quantize_layer"))
 
 
 def quantize_scope():
@@ -71,17 +83,13 @@ def quantize_scope():
         {"DepthToSpace": DepthToSpace, "PassThroughQuantizeConfig": _pass_through_config()})
 
 
-INPUT_RANGE = (0.0, 1.0)
-
-
 def pin_input_range(quantized: keras.Model) -> None:
-    """Quantise the model input over exactly [0, 1]: scale 1/255, zero point -128 in the int8 file.
+    """Set the input quantiser's (unused) range variables to [0, 1] too, as the int8 file has it: 1/255, -128.
 
     Every 8-bit Y value then maps to one int8 input value (``q = Y8 - 128``), so the runtime can feed 8-bit planes
     without rounding and Y = 255 never clips.
     """
-    input_layer = next(layer for layer in quantized.layers if layer.name.startswith("quantize_layer"))
-    for variable in input_layer.weights:
+    for variable in _input_quantize_layer(quantized).weights:
         name = variable.name.split(":")[0]
         if name.endswith("_min") or name.endswith("_max"):
             variable.assign(INPUT_RANGE[0] if name.endswith("_min") else INPUT_RANGE[1])
