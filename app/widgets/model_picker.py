@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.catalog_store import CatalogStore
-from app.formatting import compact, model_summary
+from app.formatting import model_description, model_summary
 from sesr_core.catalog import CatalogEntry
 
 DETAILS_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -116,7 +116,7 @@ class ModelPicker(QWidget):
         for entry in entries:
             self.model_combo.addItem(entry.name, entry.name)
             row = self.model_combo.count() - 1
-            self.model_combo.setItemData(row, describe(entry), DETAILS_ROLE)
+            self.model_combo.setItemData(row, model_description(entry), DETAILS_ROLE)
             self.model_combo.setItemData(row, f"{model_summary(entry)}\n{entry.path}", Qt.ItemDataRole.ToolTipRole)
         metrics = self.model_combo.fontMetrics()
         widest = max((metrics.horizontalAdvance(self.model_combo.itemData(i, DETAILS_ROLE) or "")
@@ -135,16 +135,6 @@ class ModelPicker(QWidget):
         entry = self.entry()
         if entry is not None:
             self._wanted = entry.name
-        self.details.setText(describe(entry) if entry else "")
+        self.details.setText(model_description(entry) if entry else "")
         self.changed.emit(entry)
 
-
-def describe(entry: CatalogEntry) -> str:
-    """'int8 · 13.5k MACs per pixel · 36.80 dB on Set5' (what is known of it)."""
-    parts = [entry.precision, f"{entry.preset}" if entry.preset != "custom" else "custom shape"]
-    if entry.macs_per_pixel:
-        parts.append(f"{compact(entry.macs_per_pixel)} MACs per pixel")
-    if entry.set5_psnr:
-        dataset = (entry.card.get("evaluation") or {}).get("dataset", "Set5")
-        parts.append(f"{entry.set5_psnr:.2f} dB on {dataset}")
-    return " · ".join(parts)
