@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from sesr_core.atomic import write_bytes_atomic
 from sesr_core.presets import ModelConfig, collapsed_params, macs_per_pixel
 
 CARD_VERSION = 1
@@ -55,9 +56,7 @@ def make_card(
 def write_card(model_path: str | Path, card: dict[str, Any]) -> Path:
     """Write ``card`` beside ``model_path`` atomically; returns the card's path."""
     path = card_path(model_path)
-    temp = path.with_name("." + path.name + ".tmp")
-    temp.write_text(json.dumps(card, indent=2) + "\n")
-    temp.replace(path)
+    write_bytes_atomic(path, (json.dumps(card, indent=2) + "\n").encode())
     return path
 
 

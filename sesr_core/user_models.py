@@ -6,12 +6,10 @@ single-channel SR model).
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
+from sesr_core.atomic import write_bytes_atomic
 from sesr_core.catalog import CatalogEntry, list_models, user_models_dir
 from sesr_core.errors import ModelError, SesrError
 from sesr_core.model_card import CARD_VERSION, card_path, read_card, sha256_of, write_card
@@ -34,17 +32,6 @@ def unique_name(base: str) -> str:
         number += 1
         candidate = f"{base}-{number}"
     return candidate
-
-
-def _copy_atomic(source: Path, target: Path) -> None:
-    handle, temp = tempfile.mkstemp(prefix="." + target.name, suffix=".tmp", dir=target.parent)
-    os.close(handle)
-    try:
-        shutil.copyfile(source, temp)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def minimal_card(model_path: Path, name: str, scale: int, precision: str, source: Path) -> dict:
@@ -75,7 +62,7 @@ def import_model(source: str | Path, name: str | None = None) -> CatalogEntry:
             from err
     target = folder / f"{file_stem(final_name)}.tflite"
     try:
-        _copy_atomic(source, target)
+        write_bytes_atomic(target, source.read_bytes())
     except OSError as err:
         raise SesrError(f"Cannot copy '{source}' to '{folder}' ({err.strerror}); check the folder.") from err
     if card:

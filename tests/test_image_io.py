@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageCms, ImageFile, ImageOps
 
+from sesr_core.atomic import UMASK
 from sesr_core.errors import ImageReadError, ImageWriteError
 from sesr_core.imaging import image_read, image_write
 from sesr_core.imaging.image_read import IMAGE_EXTENSIONS, list_images, read_image
@@ -279,7 +280,7 @@ def test_refuses_to_overwrite(tmp_path: Path) -> None:
 
 def test_new_file_permissions_follow_umask(tmp_path: Path) -> None:
     path = write_image(tmp_path / "mode.png", RGB8)
-    assert path.stat().st_mode & 0o777 == 0o666 & ~image_write._UMASK
+    assert path.stat().st_mode & 0o777 == 0o666 & ~UMASK
 
 
 def test_unsupported_format_and_missing_folder(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from sesr_core.atomic import new_file_mode
 from sesr_core.errors import ImageWriteError
 from sesr_core.imaging.image_read import EXIF_HEADER
 
@@ -36,16 +37,6 @@ _FORMATS = {
     ".tiff": "TIFF",
 }
 _FORMAT_ALIASES = {**{k.lstrip(".").upper(): v for k, v in _FORMATS.items()}, "JPEG": "JPEG", "TIFF": "TIFF"}
-
-
-def _read_umask() -> int:
-    """The process umask (read once at import: os.umask can only be read by setting it)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _read_umask()
 
 
 def write_image(
@@ -88,8 +79,7 @@ def write_image(
             encode(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        mode = (path.stat().st_mode & 0o777) if path.exists() else (0o666 & ~_UMASK)
-        os.chmod(tmp_name, mode)
+        os.chmod(tmp_name, new_file_mode(path))
         if not overwrite and path.exists():
             raise ImageWriteError(_exists_message(path))
         os.replace(tmp_name, path)

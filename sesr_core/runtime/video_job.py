@@ -16,6 +16,7 @@ from pathlib import Path
 
 import av
 
+from sesr_core.atomic import new_file_mode
 from sesr_core.errors import CancelledError, ImageWriteError, SesrError
 from sesr_core.jobs import (
     ArtefactEvent,
@@ -187,9 +188,7 @@ def _check_complete(info: VideoInfo, pipeline: VideoPipeline) -> None:
 
 
 def _publish(temp: Path, target: Path, overwrite: bool) -> None:
-    umask = os.umask(0o022)
-    os.umask(umask)
-    os.chmod(temp, (target.stat().st_mode & 0o777) if target.exists() else (0o666 & ~umask))
+    os.chmod(temp, new_file_mode(target))
     if target.exists() and not overwrite:
         raise VideoWriteError(f"Cannot write '{target}': the file already exists; choose another name or allow "
                               "overwriting (--overwrite).")

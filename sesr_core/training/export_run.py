@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from sesr_core.atomic import write_bytes_atomic
 from sesr_core.errors import SesrError
 from sesr_core.evaluation import evaluate
 from sesr_core.model_card import make_card, write_card
@@ -61,25 +60,6 @@ def _quantized_model(run: RunFolder, spec: TrainSpec, which: str):
     return quantized
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _write_atomic(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix="." + path.name, dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(content)
-        os.chmod(temp, 0o666 & ~_umask())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def export_run(run_dir: str | Path, precision: str, out_path: str | Path | None = None, which: str = "last",
                val_dir: str | Path | None = None, name: str | None = None) -> tuple[Path, dict]:
     """Write the run's ``precision`` ("int8" or "fp32") .tflite and its card; returns (model path, card).
@@ -105,7 +85,8 @@ def export_run(run_dir: str | Path, precision: str, out_path: str | Path | None 
             content, method = to_fp32_tflite(collapsed), "none"
         else:
             content, method = to_int8_tflite(collapsed, representative_patches(spec)), "post-training"
-    _write_atomic(out, content)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_bytes_atomic(out, content)
 
     model = SRModel(out)
     evaluation = {}
