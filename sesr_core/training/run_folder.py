@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from sesr_core.atomic import write_bytes_atomic
 from sesr_core.errors import SesrError
 
 
@@ -60,9 +61,7 @@ class RunFolder:
 
     def write_state(self, **values) -> None:
         state = {**self.read_state(), **values}
-        temp = self.state.with_suffix(".tmp")
-        temp.write_text(json.dumps(state, indent=2) + "\n")
-        temp.replace(self.state)
+        write_bytes_atomic(self.state, (json.dumps(state, indent=2) + "\n").encode())
 
     def append_history(self, record: dict) -> None:
         with self.history.open("a") as handle:
