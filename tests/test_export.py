@@ -65,6 +65,8 @@ def test_int8_file_is_fully_quantised_builtin_and_carded(qat_run, folders):
     details = model._interpreter(8, 8).get_input_details()[0]
     assert list(details["shape_signature"]) == [1, -1, -1, 1]
     assert model.input_quant[0] == pytest.approx(1 / 255) and model.input_quant[1] == -128
+    # The output is on the image's own 8-bit grid too: int8 value q is grey level q + 128, no second rounding.
+    assert model.output_quant[0] == pytest.approx(1 / 255, rel=1e-6) and model.output_quant[1] == -128
 
     assert read_card(path) == card
     assert card["sha256"] == sha256_of(path)
