@@ -78,6 +78,23 @@ def test_int8_file_is_fully_quantised_builtin_and_carded(qat_run, folders):
     assert card["evaluation"]["psnr"] == pytest.approx(measured.mean_psnr, abs=1e-3)
 
 
+def test_qat_fake_quantises_every_kernel_as_the_int8_file_holds_it(qat_run):
+    """Every conv of the QAT model trains with its kernel fake-quantised, and the clip is pinned to [0, 1].
+
+    tfmot hands a Conv2D followed by a separate ReLU layer a no-op config (its LayerReLUQuantize pattern): the
+    kernels of the middle blocks then trained in float and met int8 only at export.
+    """
+    quantized = _quantized_model(RunFolder(qat_run), TrainSpec.load(qat_run), "last")
+    convs = [layer for layer in quantized.layers if type(getattr(layer, "layer", None)).__name__ == "Conv2D"]
+    assert len(convs) == MODEL.m + 2
+    for layer in convs:
+        names = {w.name.split("/")[-1].split(":")[0] for w in layer.weights}
+        assert {"kernel_min", "kernel_max"} <= names, (layer.name, names)
+    clip = quantized.get_layer("quant_clip")
+    (quantizer,) = clip.quantize_config.get_output_quantizers(clip.layer)
+    assert (quantizer.init_min, quantizer.init_max) == (0.0, 1.0)
+
+
 def test_int8_file_matches_the_fake_quant_model_within_one_step(qat_run, folders):
     path, _ = export_run(qat_run, "int8")
     model = SRModel(path)

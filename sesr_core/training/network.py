@@ -3,7 +3,8 @@
 Layout (the paper's): a 5x5 block 1 -> f, m 3x3 blocks f -> f each with a short residual and an activation, a long
 residual from the first block, a 5x5 block f -> scale^2, the global residual with the input, clip to [0, 1], and
 depth_to_space (twice for x4). Both models name their layers alike (``input_block``, ``block_i``, ``act_i``,
-``output_block``), which is what weight transfer and collapsing go by.
+``output_block``), which is what weight transfer and collapsing go by; the collapsed ReLU model fuses each ReLU into
+its ``block_i`` conv instead (see :func:`build_collapsed_model`).
 """
 
 from __future__ import annotations
@@ -60,13 +61,20 @@ def build_training_model(config: ModelConfig, form: str = "collapsed") -> keras.
 
 
 def build_collapsed_model(config: ModelConfig) -> keras.Model:
-    """The inference SESR model: one Conv2D per linear block, nothing else that carries weights but activations."""
+    """The inference SESR model: one Conv2D per linear block, nothing else that carries weights but activations.
+
+    A ReLU is fused into its conv (``Conv2D(activation="relu")``), as the int8 file has it. This is also what QAT
+    needs: tfmot's Conv2D -> ReLU layer pattern (``LayerReLUQuantize``) gives the conv a no-op QuantizeConfig, so
+    with separate ReLU layers the block kernels would train unquantised and be quantised only at export.
+    """
     inputs = keras.Input(shape=(None, None, 1), name="lr_y")
     first = keras.layers.Conv2D(config.f, 5, padding="same", name="input_block")(inputs)
     features = first
+    fused = "relu" if config.activation == "relu" else None
     for i in range(config.m):
-        features = keras.layers.Conv2D(config.f, 3, padding="same", name=f"block_{i}")(features)
-        features = _activation(config, f"act_{i}")(features)
+        features = keras.layers.Conv2D(config.f, 3, padding="same", activation=fused, name=f"block_{i}")(features)
+        if fused is None:
+            features = _activation(config, f"act_{i}")(features)
     features = keras.layers.Add(name="long_residual")([features, first])
     features = keras.layers.Conv2D(config.scale**2, 5, padding="same", name="output_block")(features)
     return keras.Model(inputs, _head(config, inputs, features), name=config.name)
