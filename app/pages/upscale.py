@@ -7,14 +7,12 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
-    QProgressBar,
     QPushButton,
     QSplitter,
     QToolButton,
@@ -24,55 +22,38 @@ from PySide6.QtWidgets import (
 
 from app.catalog_store import CatalogStore
 from app.formatting import duration
+from app.pages.job_page import JobPage
 from app.preview import PreviewController
 from app.qimage import save_clipboard_image
 from app.settings import Settings
 from app.thumbnails import ThumbnailLoader
 from app.upscale_job import BatchTask, ItemEvent, ItemProgress, run_batch
-from app.widgets.banner import Banner
 from app.widgets.compare_panel import ComparePanel
-from app.widgets.model_picker import ModelPicker
 from app.widgets.output_options import OutputOptionsForm, pictures_folder
 from app.widgets.queue_list import DONE, FAILED, WAITING, WORKING, QueueModel, QueueView
-from app.workers import JobRunner
 from sesr_core.imaging.image_read import IMAGE_EXTENSIONS, list_images
 
 IMAGE_FILTER = "Images (" + " ".join(f"*{e}" for e in IMAGE_EXTENSIONS) + ")"
 
 
-class UpscalePage(QWidget):
+class UpscalePage(JobPage):
     """Queue images (drop, open, paste), upscale them in the background, compare before and after."""
 
     title = "Upscale"
-    busy_changed = Signal(bool)
-    status_message = Signal(str)
-    selection_changed = Signal()
 
     def __init__(self, catalog: CatalogStore, settings: Settings, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.catalog, self.settings = catalog, settings
-        self.runner = JobRunner(self)
-        self.runner.busy_changed.connect(self._busy)
+        super().__init__(catalog, settings, "Upscale", "Add images to start.", parent)
         self.queue = QueueModel(self)
         self.list = QueueView(self.queue)
         self.thumbnails = ThumbnailLoader(parent=self)
         self.thumbnails.loaded.connect(self._thumbnail_loaded)
         self.thumbnails.failed.connect(self._thumbnail_failed)
-        self.picker = ModelPicker(catalog)
         self.options = OutputOptionsForm()
         self.compare = ComparePanel("Drop images or folders anywhere on the window,\nor press Ctrl+O to open, "
                                     "Ctrl+V to paste")
         self.compare_view = self.compare.view
         self.preview = PreviewController(self.compare, self)
-        self.banner = Banner()
-        self.progress = QProgressBar(textVisible=True, minimum=0, maximum=1000)
-        self.progress.setFormat("")
-        self.progress_text = QLabel("Add images to start.", objectName="hint")
-        self.start_button = QPushButton("Upscale", objectName="primary")
-        self.cancel_button = QPushButton("Cancel")
         self.output_button = QPushButton("Show output folder")
-        self.start_button.clicked.connect(self.start)
-        self.cancel_button.clicked.connect(self.cancel)
         self.output_button.clicked.connect(self.open_output_folder)
         self._paste_dir: Path | None = None
         self._batch_started = 0.0
@@ -119,24 +100,12 @@ class UpscalePage(QWidget):
         splitter.addWidget(self.compare)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([400, 860])
-        bottom = QHBoxLayout()
-        progress_column = QVBoxLayout()
-        progress_column.addWidget(self.progress)
-        progress_column.addWidget(self.progress_text)
-        bottom.addLayout(progress_column, 1)
-        bottom.addWidget(self.output_button)
-        bottom.addWidget(self.cancel_button)
-        bottom.addWidget(self.start_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(splitter, 1)
-        layout.addLayout(bottom)
+        layout.addLayout(self.bottom_bar(self.output_button))
 
     # ------------------------------------------------------------------------------------------------ queue
-
-    @property
-    def busy(self) -> bool:
-        return self.runner.busy
 
     def accepts(self, path: Path) -> bool:
         return path.is_dir() or path.suffix.lower() in IMAGE_EXTENSIONS
@@ -214,13 +183,9 @@ class UpscalePage(QWidget):
 
     def start(self) -> None:
         """Upscale every item that is not done yet."""
+        if self.busy or self.model_missing():
+            return
         entry = self.picker.entry()
-        if self.busy:
-            return
-        if entry is None:
-            self.banner.show_message(f"No ×{self.picker.scale} model is installed; import one on the Models page or "
-                                     "train one.", "error")
-            return
         options = self.options.options()
         if options.folder is not None:
             try:
@@ -254,15 +219,10 @@ class UpscalePage(QWidget):
         thread.event.connect(self._on_event)
         thread.succeeded.connect(self._on_finished)
         thread.cancelled.connect(self._on_cancelled)
-        thread.failed.connect(self._on_failed)
+        thread.failed.connect(self._job_failed)
         self.preview.cancel()
         thread.start()
         self._update_progress()
-
-    def cancel(self) -> None:
-        if self.busy:
-            self.runner.cancel()
-            self.progress_text.setText("Cancelling…")
 
     def shutdown(self, milliseconds: int = 15_000) -> None:
         """Stop every background job of the page and wait for it (the window is closing)."""
@@ -322,13 +282,8 @@ class UpscalePage(QWidget):
         done, _failed = self._summary()
         self.progress_text.setText(f"Cancelled: {done} done; the rest are still queued, with no partial files.")
 
-    def _on_failed(self, reason: str) -> None:
-        self.banner.show_message(reason, "error")
-        self.progress_text.setText("Stopped by an error.")
-
     def _busy(self, busy: bool) -> None:
-        self._update_buttons()
-        self.busy_changed.emit(busy)
+        super()._busy(busy)
         if not busy:
             self._update_progress()
 
@@ -386,9 +341,6 @@ class UpscalePage(QWidget):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     # ------------------------------------------------------------------------------------------------ window API
-
-    def select_model(self, name: str) -> None:
-        self.picker.select(name)
 
     def status_info(self):
         return self.picker.entry(), self.picker.scale, self.options.threads.value()

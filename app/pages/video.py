@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QSlider,
     QSpinBox,
@@ -28,12 +27,11 @@ from PySide6.QtWidgets import (
 from app import runtime_bridge
 from app.catalog_store import CatalogStore
 from app.formatting import duration
+from app.pages.job_page import JobPage
 from app.settings import Settings
 from app.video_job import FramePreview, preview_frame, run_video
-from app.widgets.banner import Banner
 from app.widgets.compare_panel import ComparePanel
 from app.widgets.folder_field import PathField
-from app.widgets.model_picker import ModelPicker
 from app.widgets.video_info import VideoInfoPanel
 from app.workers import JobRunner
 from sesr_core.errors import SesrError
@@ -42,19 +40,13 @@ from sesr_core.jobs import LogEvent, Progress
 VIDEO_FILTER = "Videos (" + " ".join(f"*{e}" for e in runtime_bridge.VIDEO_EXTENSIONS) + ")"
 
 
-class VideoPage(QWidget):
+class VideoPage(JobPage):
     """One video at a time: properties, a one-frame before/after preview, and the conversion with progress."""
 
     title = "Video"
-    busy_changed = Signal(bool)
-    status_message = Signal(str)
-    selection_changed = Signal()
 
     def __init__(self, catalog: CatalogStore, settings: Settings, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.catalog, self.settings = catalog, settings
-        self.runner = JobRunner(self)
-        self.runner.busy_changed.connect(self._busy)
+        super().__init__(catalog, settings, "Upscale video", parent=parent)
         self.preview_runner = JobRunner(self)
         self.path: Path | None = None
         self.info: dict | None = None
@@ -63,10 +55,8 @@ class VideoPage(QWidget):
         self._notes: list[str] = []
         self._preview_again = False
         self._started = 0.0
-        self.banner = Banner()
         self.file_label = QLabel("No video open: drop one on the window or press Ctrl+O.", objectName="hint")
         self.info_panel = VideoInfoPanel()
-        self.picker = ModelPicker(catalog)
         self.codecs = {c.name: c for c in runtime_bridge.video_codecs()}
         self.codec = QComboBox()
         for info in self.codecs.values():
@@ -84,15 +74,8 @@ class VideoPage(QWidget):
         self.slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=1000)
         self.time_label = QLabel("0:00")
         self.preview_button = QPushButton("Preview frame")
-        self.progress = QProgressBar(minimum=0, maximum=1000, textVisible=True)
-        self.progress.setFormat("")
-        self.progress_text = QLabel("", objectName="hint")
-        self.start_button = QPushButton("Upscale video", objectName="primary")
-        self.cancel_button = QPushButton("Cancel")
         self.open_button = QPushButton("Play result")
         self.folder_button = QPushButton("Show in folder")
-        self.start_button.clicked.connect(self.start)
-        self.cancel_button.clicked.connect(self.cancel)
         self.open_button.clicked.connect(lambda: self._open(self.result))
         self.folder_button.clicked.connect(lambda: self._open(self.result.parent if self.result else None))
         self.preview_button.clicked.connect(self.preview)
@@ -139,24 +122,13 @@ class VideoPage(QWidget):
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([380, 880])
-        bottom = QHBoxLayout()
-        column = QVBoxLayout()
-        column.addWidget(self.progress)
-        column.addWidget(self.progress_text)
-        bottom.addLayout(column, 1)
-        for button in (self.open_button, self.folder_button, self.cancel_button, self.start_button):
-            bottom.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(self.file_label)
         layout.addWidget(splitter, 1)
-        layout.addLayout(bottom)
+        layout.addLayout(self.bottom_bar(self.open_button, self.folder_button))
 
     # ------------------------------------------------------------------------------------------------ input
-
-    @property
-    def busy(self) -> bool:
-        return self.runner.busy
 
     def accepts(self, path: Path) -> bool:
         return path.is_file() and path.suffix.lower() in runtime_bridge.VIDEO_EXTENSIONS
@@ -271,12 +243,9 @@ class VideoPage(QWidget):
     # ------------------------------------------------------------------------------------------------ convert
 
     def start(self) -> None:
+        if self.busy or self.path is None or self.model_missing():
+            return
         entry = self.picker.entry()
-        if self.busy or self.path is None:
-            return
-        if entry is None:
-            self.banner.show_message(f"No ×{self.picker.scale} model is installed; import or train one.", "error")
-            return
         target = self.output_path()
         self._save()
         self.result = None
@@ -293,14 +262,9 @@ class VideoPage(QWidget):
         thread.event.connect(self._on_event)
         thread.succeeded.connect(self._finished)
         thread.cancelled.connect(lambda: self.progress_text.setText("Cancelled; no partial file was left."))
-        thread.failed.connect(self._failed)
+        thread.failed.connect(self._job_failed)
         self.progress_text.setText("Starting…")
         thread.start()
-
-    def cancel(self) -> None:
-        if self.busy:
-            self.runner.cancel()
-            self.progress_text.setText("Cancelling…")
 
     def shutdown(self, milliseconds: int = 15_000) -> None:
         """Stop the conversion and the frame preview and wait for them (the window is closing)."""
@@ -341,14 +305,6 @@ class VideoPage(QWidget):
         self.status_message.emit(f"Video saved: {target}")
         self._update_buttons()
 
-    def _failed(self, reason: str) -> None:
-        self.banner.show_message(reason, "error")
-        self.progress_text.setText("Stopped by an error.")
-
-    def _busy(self, busy: bool) -> None:
-        self._update_buttons()
-        self.busy_changed.emit(busy)
-
     def _update_buttons(self) -> None:
         ready = self.path is not None and not self.busy
         self.start_button.setEnabled(ready and self.picker.entry() is not None)
@@ -364,9 +320,6 @@ class VideoPage(QWidget):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
     # ------------------------------------------------------------------------------------------------ settings
-
-    def select_model(self, name: str) -> None:
-        self.picker.select(name)
 
     def status_info(self):
         return self.picker.entry(), self.picker.scale, self.settings.integer("runtime/threads", 0) or os.cpu_count()
