@@ -27,6 +27,7 @@ from app.theme import BAD, WARN
 from app.train_job import default_runs_dir, install_message, new_run_dir, read_run, run_training, training_missing
 from app.widgets.banner import Banner
 from app.widgets.folder_field import PathField
+from app.widgets.panes import two_panes
 from app.widgets.train_plots import TrainPlots
 from app.workers import JobRunner
 from sesr_core.errors import SesrError
@@ -127,11 +128,7 @@ class TrainPage(QWidget):
         splitter.setSizes([560, 170])
         right_layout.addWidget(splitter, 1)
 
-        body = QSplitter(Qt.Orientation.Horizontal)
-        body.addWidget(left)
-        body.addWidget(right)
-        body.setStretchFactor(1, 1)
-        body.setSizes([400, 800])
+        body = two_panes(left, right, 400, 800)
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(self.result)

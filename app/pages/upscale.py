@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QPushButton,
-    QSplitter,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -30,6 +29,7 @@ from app.thumbnails import ThumbnailLoader
 from app.upscale_job import BatchTask, ItemEvent, ItemProgress, run_batch
 from app.widgets.compare_panel import ComparePanel
 from app.widgets.output_options import OutputOptionsForm, pictures_folder
+from app.widgets.panes import two_panes
 from app.widgets.queue_list import DONE, FAILED, WAITING, WORKING, QueueModel, QueueView
 from sesr_core.imaging.image_read import IMAGE_EXTENSIONS, list_images
 
@@ -95,11 +95,7 @@ class UpscalePage(JobPage):
         left_layout.addLayout(tools)
         left_layout.addWidget(self.list, 1)
         left_layout.addWidget(settings_box)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(self.compare)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([400, 860])
+        splitter = two_panes(left, self.compare, 400, 860)
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(splitter, 1)

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSlider,
     QSpinBox,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -32,6 +31,7 @@ from app.settings import Settings
 from app.video_job import FramePreview, preview_frame, run_video
 from app.widgets.compare_panel import ComparePanel
 from app.widgets.folder_field import PathField
+from app.widgets.panes import two_panes
 from app.widgets.video_info import VideoInfoPanel
 from app.workers import JobRunner
 from sesr_core.errors import SesrError
@@ -117,11 +117,7 @@ class VideoPage(JobPage):
         right_layout.setContentsMargins(6, 0, 0, 0)
         right_layout.addWidget(self.compare, 1)
         right_layout.addLayout(frame_row)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([380, 880])
+        splitter = two_panes(left, right, 380, 880)
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(self.file_label)
