@@ -16,8 +16,9 @@ from sesr_core.model_card import read_card, sha256_of  # noqa: E402
 from sesr_core.pairs import load_eval_pairs  # noqa: E402
 from sesr_core.presets import ModelConfig  # noqa: E402
 from sesr_core.runtime.sr_model import SRModel  # noqa: E402
-from sesr_core.training.export_run import _quantized_model, export_run  # noqa: E402
+from sesr_core.training.export_run import _quantized_model, calibration_pairs, export_run  # noqa: E402
 from sesr_core.training.network import collapsed_from_training  # noqa: E402
+from sesr_core.training.range_search import activation_ranges, mean_psnr, refine_activation_ranges  # noqa: E402
 from sesr_core.training.run_folder import RunFolder  # noqa: E402
 from sesr_core.training.spec import TrainSpec  # noqa: E402
 from sesr_core.training.trainer import train  # noqa: E402
@@ -74,6 +75,8 @@ def test_int8_file_is_fully_quantised_builtin_and_carded(qat_run, folders):
     assert card["quantization"]["output_scale"] == pytest.approx(model.output_quant[0])
     assert card["macs_per_pixel"] == 5 * 5 * 8 + 2 * 9 * 64 + 5 * 5 * 8 * 4
     assert card["training"]["steps"] == 30 and card["training"]["qat_steps"] == 10
+    refinement = card["quantization"]["range_refinement"]
+    assert refinement["calibration_psnr_after"] >= refinement["calibration_psnr_before"]
     measured = evaluate(model.upscale_y, load_eval_pairs(folders[1], 2), 2)
     assert card["evaluation"]["psnr"] == pytest.approx(measured.mean_psnr, abs=1e-3)
 
@@ -95,11 +98,34 @@ def test_qat_fake_quantises_every_kernel_as_the_int8_file_holds_it(qat_run):
     assert (quantizer.init_min, quantizer.init_max) == (0.0, 1.0)
 
 
+def test_range_refinement_narrows_ranges_and_never_loses_calibration_psnr(qat_run):
+    spec = TrainSpec.load(qat_run)
+    quantized = _quantized_model(RunFolder(qat_run), spec, "last")
+    pairs = calibration_pairs(spec, count=3)
+    assert all(p.lr.shape[0] <= 128 and p.lr.shape[1] <= 128 for p in pairs)
+    ranges = activation_ranges(quantized)
+    assert len(ranges) == MODEL.m + 3  # every conv's output and the long residual
+    before = {name: (float(lo.numpy()), float(hi.numpy())) for name, (lo, hi) in ranges.items()}
+    result = refine_activation_ranges(quantized, pairs, MODEL.scale, factors=(1.0, 0.8, 0.5), passes=1)
+    assert result.psnr_after >= result.psnr_before
+    assert mean_psnr(quantized, pairs, MODEL.scale) == pytest.approx(result.psnr_after, abs=1e-9)
+    for name, (lo, hi) in ranges.items():
+        factor = result.factors[name]
+        assert factor in (1.0, 0.8, 0.5)
+        assert float(hi.numpy()) == pytest.approx(before[name][1] * factor)
+        assert float(lo.numpy()) == pytest.approx(before[name][0] * factor)
+
+
 def test_int8_file_matches_the_fake_quant_model_within_one_step(qat_run, folders):
-    path, _ = export_run(qat_run, "int8")
+    path, card = export_run(qat_run, "int8")
     model = SRModel(path)
     spec = TrainSpec.load(qat_run)
     fake_quant = _quantized_model(RunFolder(qat_run), spec, "last")
+    # The file carries the refined ranges: narrow the fake-quant model's by the factors its card records.
+    for name, (lo, hi) in activation_ranges(fake_quant).items():
+        factor = card["quantization"]["range_refinement"]["factors"][name]
+        lo.assign(lo * factor)
+        hi.assign(hi * factor)
     lr = load_eval_pairs(folders[1], 2)[0].lr
     expected = fake_quant(lr[None, :, :, None], training=False).numpy()[0, :, :, 0]
     got = model.upscale_y(lr)

@@ -9,29 +9,50 @@ import numpy as np
 from sesr_core.atomic import write_bytes_atomic
 from sesr_core.errors import SesrError
 from sesr_core.evaluation import evaluate
+from sesr_core.imaging.image_read import read_image
 from sesr_core.model_card import make_card, write_card
-from sesr_core.pairs import dataset_name, load_eval_pairs, pairs_from_files
+from sesr_core.pairs import ImagePair, dataset_name, load_eval_pairs, make_pair, pairs_from_files
 from sesr_core.runtime.sr_model import SRModel
 from sesr_core.training._tf import tf
 from sesr_core.training.data import collect_image_files
 from sesr_core.training.export import to_fp32_tflite, to_int8_tflite
 from sesr_core.training.network import collapsed_from_training
 from sesr_core.training.qat import pin_input_range, quantize_collapsed_model
+from sesr_core.training.range_search import refine_activation_ranges
 from sesr_core.training.run_folder import RunFolder
 from sesr_core.training.spec import TrainSpec
 from sesr_core.training.transfer import restore_fp32_model
 
 REPRESENTATIVE_FILES = 16
 REPRESENTATIVE_PATCH = 96
+CALIBRATION_FILES = 12
+CALIBRATION_LR_SIDE = 128
 
 
-def representative_patches(spec: TrainSpec, count: int = 64, seed: int = 0) -> list[np.ndarray]:
-    """LR patches [1, P, P, 1] from the run's training images, for int8 calibration."""
+def _training_files(spec: TrainSpec) -> list[Path]:
     folders = [d for d in spec.data_dirs if Path(d).is_dir()] or ([spec.val_dir] if spec.val_dir else [])
     if not folders or not all(Path(d).is_dir() for d in folders):
         raise SesrError(f"Calibrating the int8 model needs the run's training images, but "
                         f"'{spec.data_dirs[0] if spec.data_dirs else '?'}' is gone; restore that folder.")
-    files = collect_image_files(folders)
+    return collect_image_files(folders)
+
+
+def calibration_pairs(spec: TrainSpec, count: int = CALIBRATION_FILES, seed: int = 1) -> list[ImagePair]:
+    """HR/LR pairs from the run's training images (centre crops of at most 128x128 LR), for choosing int8 ranges."""
+    files = _training_files(spec)
+    rng = np.random.default_rng(seed)
+    side = CALIBRATION_LR_SIDE * spec.model.scale
+    pairs = []
+    for index in rng.choice(len(files), min(count, len(files)), replace=False):
+        pixels = read_image(files[index]).pixels
+        top, left = max(0, (pixels.shape[0] - side) // 2), max(0, (pixels.shape[1] - side) // 2)
+        pairs.append(make_pair(files[index].stem, pixels[top:top + side, left:left + side], spec.model.scale))
+    return pairs
+
+
+def representative_patches(spec: TrainSpec, count: int = 64, seed: int = 0) -> list[np.ndarray]:
+    """LR patches [1, P, P, 1] from the run's training images, for int8 calibration."""
+    files = _training_files(spec)
     rng = np.random.default_rng(seed)
     chosen = [files[i] for i in rng.choice(len(files), min(REPRESENTATIVE_FILES, len(files)), replace=False)]
     pairs = pairs_from_files(chosen, spec.model.scale)
@@ -61,10 +82,13 @@ def _quantized_model(run: RunFolder, spec: TrainSpec, which: str):
 
 
 def export_run(run_dir: str | Path, precision: str, out_path: str | Path | None = None, which: str = "last",
-               val_dir: str | Path | None = None, name: str | None = None) -> tuple[Path, dict]:
+               val_dir: str | Path | None = None, name: str | None = None,
+               refine_ranges: bool = True) -> tuple[Path, dict]:
     """Write the run's ``precision`` ("int8" or "fp32") .tflite and its card; returns (model path, card).
 
-    int8 comes from the QAT phase when the run has one, else from post-training quantisation of the fp32 model.
+    int8 comes from the QAT phase when the run has one (its activation ranges narrowed on training images first,
+    unless ``refine_ranges`` is False: see :mod:`range_search`), else from post-training quantisation of the fp32
+    model.
     The card's evaluation is of the written file itself, through the inference runtime, on ``val_dir`` (default:
     the run's validation folder).
     """
@@ -75,7 +99,10 @@ def export_run(run_dir: str | Path, precision: str, out_path: str | Path | None 
     state = run.read_state()
     out = Path(out_path) if out_path else run.models / f"{spec.model.name}-{precision}.tflite"
     quantized = _quantized_model(run, spec, which) if precision == "int8" else None
+    refinement = None
     if quantized is not None:
+        if refine_ranges:
+            refinement = refine_activation_ranges(quantized, calibration_pairs(spec), spec.model.scale)
         content = to_int8_tflite(quantized, representative_patches(spec, count=8))
         method = "qat"
     else:
@@ -101,6 +128,8 @@ def export_run(run_dir: str | Path, precision: str, out_path: str | Path | None 
         quantization.update(input_scale=float(model.input_quant[0]), input_zero_point=int(model.input_quant[1]),
                             output_scale=float(model.output_quant[0]), output_zero_point=int(model.output_quant[1]),
                             weights="int8 per-channel symmetric", activations="int8 per-tensor")
+        if refinement is not None:
+            quantization["range_refinement"] = refinement.as_card()
     trained = int(state.get("step", 0))
     training = {
         "data": [Path(d).name for d in spec.data_dirs],
