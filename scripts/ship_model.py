@@ -5,7 +5,8 @@
 Writes resources/models/NAME.tflite (int8) and NAME-fp32.tflite with their cards (evaluated on the run's validation
 folder, normally Set5), and resources/models/records/NAME/: the run's spec, history, log and state, and its final fp32
 checkpoint with the expanded linear-block weights (model only, no optimiser), so that the record is itself a run
-folder that `sesr train --init-from` and the Train page accept for fine-tuning or x2 -> x4 transfer.
+folder that `sesr train --init-from` and the Train page accept for fine-tuning or x2 -> x4 transfer. When the run
+started from another run (`--init-from`), that run's spec, history, log and state go into `parent-run/`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sesr_core.catalog import RESOURCES
 from sesr_core.training._tf import tf
 from sesr_core.training.export_run import export_run
 from sesr_core.training.run_folder import RunFolder
+from sesr_core.training.spec import TrainSpec
 from sesr_core.training.transfer import restore_fp32_model
 
 RECORD_FILES = ("spec.json", "history.jsonl", "train.log", "state.json")
@@ -31,6 +33,12 @@ def write_record(run: RunFolder, record: Path) -> None:
     for name in RECORD_FILES:
         if (run.root / name).is_file():
             shutil.copy2(run.root / name, record / name)
+    parent = TrainSpec.load(run.root).init_from
+    if parent and Path(parent).is_dir():
+        (record / "parent-run").mkdir()
+        for name in RECORD_FILES:
+            if (Path(parent) / name).is_file():
+                shutil.copy2(Path(parent) / name, record / "parent-run" / name)
     model, spec = restore_fp32_model(run.root, "last")
     step = min(int(run.read_state().get("step", spec.steps)), spec.steps)
     manager = tf.train.CheckpointManager(tf.train.Checkpoint(model=model), str(RunFolder(record).checkpoints("fp32")),
