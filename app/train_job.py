@@ -78,7 +78,8 @@ def run_training(spec, run_dir: Path, model_name: str, resume: bool, on_event: E
     name = unique_name(model_name)
     target = user_models_dir() / f"{file_stem(name)}.tflite"
     on_event(Progress(0, 1, "exporting"))
-    on_event(LogEvent(f"Exporting the int8 model to the catalog as '{name}'…"))
+    on_event(LogEvent(f"Exporting the int8 model to the catalog as '{name}' (fitting its int8 ranges on training "
+                      "images first: about a minute)…"))
     path, card = export_run(run_dir, "int8", out_path=target, name=name)
     psnr = (card.get("evaluation") or {}).get("psnr")
     on_event(LogEvent(f"Model '{name}' added to the catalog" + (f" ({psnr:.2f} dB on validation)." if psnr else ".")))
