@@ -16,7 +16,9 @@ from sesr_core.model_card import read_card, sha256_of  # noqa: E402
 from sesr_core.pairs import load_eval_pairs  # noqa: E402
 from sesr_core.presets import ModelConfig  # noqa: E402
 from sesr_core.runtime.sr_model import SRModel  # noqa: E402
-from sesr_core.training.export_run import _quantized_model, calibration_pairs, export_run  # noqa: E402
+from sesr_core.training._tf import tf  # noqa: E402
+from sesr_core.training.calibration import calibration_pairs  # noqa: E402
+from sesr_core.training.export_run import _quantized_model, export_run  # noqa: E402
 from sesr_core.training.network import collapsed_from_training  # noqa: E402
 from sesr_core.training.range_search import activation_ranges, mean_psnr, refine_activation_ranges  # noqa: E402
 from sesr_core.training.run_folder import RunFolder  # noqa: E402
@@ -171,3 +173,23 @@ def test_cli_export_and_eval(qat_run, folders, tmp_path, capsys):
     assert [i["name"] for i in from_checkpoint["images"]] == ["bird", "butterfly"]
     assert main(["eval", "--model", str(out), "--scale", "4", "--hr", str(folders[1])]) == 1
     assert "x2 model, not x4" in capsys.readouterr().err
+
+
+def test_qat_ends_with_refined_ranges_frozen(qat_run):
+    """The default QAT spends its last quarter (here 2 of 10 steps) with refined ranges that no longer move."""
+    spec = TrainSpec.load(qat_run)
+    assert spec.frozen_range_steps == 2
+    assert RunFolder(qat_run).read_state()["qat_ranges_refined"] is True
+    assert "frozen for the last 2 steps" in (qat_run / "train.log").read_text()
+    folder = RunFolder(qat_run).checkpoints("qat")
+
+    def ranges(step: int) -> dict[str, float]:
+        reader = tf.train.load_checkpoint(str(folder / f"ckpt-{step}"))
+        keys = [k for k in reader.get_variable_to_shape_map()
+                if k.startswith("model/") and ("activation_m" in k or "output_m" in k) and "OPTIMIZER" not in k]
+        assert len(keys) == 2 * (MODEL.m + 3), keys
+        return {k: float(reader.get_tensor(k)) for k in keys}
+
+    freeze_at, end = spec.total_steps - 2, spec.total_steps
+    assert ranges(freeze_at) == ranges(end)
+    assert ranges(spec.steps) != ranges(freeze_at)  # before the freeze the moving averages moved

@@ -35,6 +35,8 @@ def register(commands) -> None:
     parser.add_argument("--qat", action="store_true", help="add quantisation-aware fine-tuning for int8")
     parser.add_argument("--qat-steps", type=int, help="QAT steps (default: a fifth of --steps, at least 100)")
     parser.add_argument("--qat-learning-rate", type=float, default=5e-5)
+    parser.add_argument("--qat-frozen-steps", type=int, metavar="N",
+                        help="train the last N QAT steps with int8 ranges refined and frozen (default: a quarter)")
     parser.add_argument("--init-from", metavar="RUN_DIR", help="start from a trained run (x2 run for an x4 model)")
     parser.add_argument("--hr-rescale", type=float, action="append", default=[], metavar="F",
                         help="also train on HR images downscaled by F (repeatable, e.g. 0.8)")
@@ -70,7 +72,8 @@ def spec_from_args(args):
         model=config, data_dirs=tuple(_absolute(d) for d in args.data), val_dir=_absolute(args.val),
         steps=args.steps, batch_size=args.batch_size, patch_size=args.patch_size, learning_rate=args.learning_rate,
         lr_schedule=args.schedule, warmup_steps=args.warmup_steps, linear_block=args.linear_block, qat=args.qat,
-        qat_steps=qat_steps, qat_learning_rate=args.qat_learning_rate, init_from=_absolute(args.init_from),
+        qat_steps=qat_steps, qat_learning_rate=args.qat_learning_rate,
+        qat_frozen_steps=args.qat_frozen_steps, init_from=_absolute(args.init_from),
         hr_rescales=tuple(args.hr_rescale), strategy=args.strategy, eval_every=args.eval_every,
         checkpoint_every=args.checkpoint_every, seed=args.seed)
 

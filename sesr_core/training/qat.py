@@ -152,3 +152,48 @@ def calibrate_activation_ranges(quantized: keras.Model, float_model: keras.Model
             continue
         variable.assign(value)
     pin_input_range(quantized)
+
+
+def _frozen_quantizer_class():
+    tfmot = _tfmot()
+
+    class FrozenRangeQuantizer(tfmot.quantization.keras.quantizers.MovingAverageQuantizer):
+        """A moving-average quantiser that keeps its learnt range: it quantises as in inference, also in training
+        (the straight-through gradient still reaches the weights)."""
+
+        def __call__(self, inputs, training, weights, **kwargs):
+            return super().__call__(inputs, False, weights, **kwargs)
+
+    return FrozenRangeQuantizer
+
+
+def freeze_activation_ranges(quantized: keras.Model) -> int:
+    """Stop every activation range of a QAT model from moving (in place); returns how many quantisers changed.
+
+    tfmot has no switch for this, so the wrappers' moving-average quantisers (their private ``_quantize_activations``
+    and ``_output_quantizers``, tfmot 0.8) are given a subclass that always quantises as in inference. The range
+    variables, and so checkpoints, are untouched; a resumed run freezes again.
+    """
+    tfmot = _tfmot()
+    moving = tfmot.quantization.keras.quantizers.MovingAverageQuantizer
+    frozen_class = _frozen_quantizer_class()
+    changed = 0
+
+    replaced: dict[int, object] = {}  # one tfmot quantiser object may serve several layers
+
+    def frozen(quantizer):
+        nonlocal changed
+        if type(quantizer) is not moving:
+            return quantizer
+        if id(quantizer) not in replaced:
+            replaced[id(quantizer)] = frozen_class(**quantizer.get_config())
+        changed += 1
+        return replaced[id(quantizer)]
+
+    for layer in quantized.layers:
+        for activation in getattr(layer, "_quantize_activations", None) or []:
+            activation.quantizer = frozen(activation.quantizer)
+        outputs = getattr(layer, "_output_quantizers", None)
+        if outputs:
+            layer._output_quantizers = [frozen(q) for q in outputs]
+    return changed

@@ -16,7 +16,11 @@ SPEC_FILE = "spec.json"
 
 @dataclass(frozen=True)
 class TrainSpec:
-    """One training run. ``steps`` fp32 steps, then ``qat_steps`` quantisation-aware steps when ``qat``."""
+    """One training run. ``steps`` fp32 steps, then ``qat_steps`` quantisation-aware steps when ``qat``.
+
+    The last ``qat_frozen_steps`` of QAT (default: a quarter) run with the activation ranges refined and then frozen,
+    so the weights learn the ranges the int8 file will have (see :mod:`sesr_core.training.range_search`).
+    """
 
     model: ModelConfig = field(default_factory=ModelConfig)
     data_dirs: tuple[str, ...] = ()
@@ -32,6 +36,7 @@ class TrainSpec:
     qat: bool = False
     qat_steps: int = 0
     qat_learning_rate: float = 5e-5
+    qat_frozen_steps: int | None = None
     init_from: str | None = None
     hr_rescales: tuple[float, ...] = ()
     strategy: str = "default"
@@ -54,6 +59,8 @@ class TrainSpec:
             (not self.qat or self.model.activation == "relu",
              "Quantisation-aware training needs ReLU activations (int8 has no PReLU here); use activation relu."),
             (self.qat or self.qat_steps == 0, "--qat-steps needs --qat."),
+            (self.qat_frozen_steps is None or 0 <= self.qat_frozen_steps <= self.qat_steps,
+             "--qat-frozen-steps must be between 0 and the number of QAT steps."),
             (self.eval_every >= 1 and self.checkpoint_every >= 1, "Evaluation and checkpoint intervals must be >= 1."),
         ]
         for ok, message in checks:
@@ -63,6 +70,13 @@ class TrainSpec:
     @property
     def total_steps(self) -> int:
         return self.steps + (self.qat_steps if self.qat else 0)
+
+    @property
+    def frozen_range_steps(self) -> int:
+        """How many of the last QAT steps train with refined, frozen activation ranges."""
+        if not self.qat:
+            return 0
+        return self.qat_steps // 4 if self.qat_frozen_steps is None else self.qat_frozen_steps
 
     def to_dict(self) -> dict:
         data = asdict(self)

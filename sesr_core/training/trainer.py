@@ -30,10 +30,12 @@ from sesr_core.jobs import (
 )
 from sesr_core.pairs import ImagePair, load_eval_pairs
 from sesr_core.training._tf import keras, tf
+from sesr_core.training.calibration import calibration_pairs
 from sesr_core.training.data import collect_image_files, load_pairs, patch_dataset
 from sesr_core.training.network import build_training_model, collapsed_from_training
 from sesr_core.training.optim import current_learning_rate, learning_rate_schedule, make_optimizer
-from sesr_core.training.qat import calibrate_activation_ranges, quantize_collapsed_model
+from sesr_core.training.qat import calibrate_activation_ranges, freeze_activation_ranges, quantize_collapsed_model
+from sesr_core.training.range_search import refine_activation_ranges
 from sesr_core.training.run_folder import RunFolder
 from sesr_core.training.spec import TrainSpec
 from sesr_core.training.transfer import restore_fp32_model, transfer_weights
@@ -205,6 +207,17 @@ def _qat_phase(context: _Context, fp32_model: keras.Model) -> None:
         calibrate_activation_ranges(quantized, collapsed, batches)
         context.log("Quantisation-aware fine-tuning starts from ranges calibrated on 4 training batches.")
         _save(context, "qat", quantized, optimizer, spec.steps)
+    freeze_at = spec.total_steps - spec.frozen_range_steps
+    _loop(context, "qat", quantized, optimizer, first_step=spec.steps, last_step=freeze_at)
+    if spec.frozen_range_steps == 0:
+        return
+    if not context.run.read_state().get("qat_ranges_refined"):
+        refinement = refine_activation_ranges(quantized, calibration_pairs(spec), spec.model.scale)
+        context.log(f"Activation ranges refined on training images ({refinement.psnr_before:.3f} -> "
+                    f"{refinement.psnr_after:.3f} dB) and frozen for the last {spec.frozen_range_steps} steps.")
+        _save(context, "qat", quantized, optimizer, freeze_at)
+        context.run.write_state(qat_ranges_refined=True)
+    freeze_activation_ranges(quantized)
     _loop(context, "qat", quantized, optimizer, first_step=spec.steps, last_step=spec.total_steps)
 
 
