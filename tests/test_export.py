@@ -193,3 +193,15 @@ def test_qat_ends_with_refined_ranges_frozen(qat_run):
     freeze_at, end = spec.total_steps - 2, spec.total_steps
     assert ranges(freeze_at) == ranges(end)
     assert ranges(spec.steps) != ranges(freeze_at)  # before the freeze the moving averages moved
+
+
+def test_card_of_a_run_started_from_another_records_the_parent(qat_run, folders, tmp_path):
+    train_dir, val_dir = folders
+    spec = TrainSpec(model=MODEL, data_dirs=(str(train_dir),), val_dir=str(val_dir), steps=0, qat=True,
+                     qat_steps=4, batch_size=8, patch_size=24, init_from=str(qat_run), eval_every=40)
+    train(spec, tmp_path / "child")
+    _, card = export_run(tmp_path / "child", "int8")
+    parent = card["training"]["parent_run"]
+    assert parent["name"] == qat_run.name and parent["model"] == MODEL.name
+    assert parent["steps"] == 30 and parent["wall_time_seconds"] > 0
+    assert card["training"]["qat_steps"] == 4 and card["training"]["steps"] == 0

@@ -34,6 +34,17 @@ def _quantized_model(run: RunFolder, spec: TrainSpec, which: str):
     return quantized
 
 
+def _parent_run_summary(spec: TrainSpec) -> dict | None:
+    """Name, model, steps and wall time of the run this one started from (``init_from``), when it is still there."""
+    if not spec.init_from or not (Path(spec.init_from) / "spec.json").is_file():
+        return None
+    parent = RunFolder(Path(spec.init_from))
+    parent_spec, state = TrainSpec.load(parent.root), parent.read_state()
+    return {"name": parent.root.name, "model": parent_spec.model.name,
+            "steps": min(int(state.get("step", 0)), parent_spec.steps),
+            "wall_time_seconds": round(float(state.get("elapsed_seconds", 0.0)), 1)}
+
+
 def export_run(run_dir: str | Path, precision: str, out_path: str | Path | None = None, which: str = "last",
                val_dir: str | Path | None = None, name: str | None = None,
                refine_ranges: bool = True) -> tuple[Path, dict]:
@@ -94,6 +105,9 @@ def export_run(run_dir: str | Path, precision: str, out_path: str | Path | None 
         "checkpoint": which, "trained_steps": trained,
         "wall_time_seconds": round(float(state.get("elapsed_seconds", 0.0)), 1),
     }
+    parent = _parent_run_summary(spec)
+    if parent:
+        training["parent_run"] = parent
     card = make_card(out, spec.model, precision, training, quantization, evaluation, name=name)
     write_card(out, card)
     return out, card
