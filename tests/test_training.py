@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import numpy as np
@@ -115,6 +116,34 @@ def test_cancel_leaves_a_checkpoint_and_resume_matches_an_uninterrupted_run(tmp_
     # Same batches, same optimiser state, same schedule: the same weights.
     for a, b in zip(final_weights(tmp_path / "straight"), final_weights(run.root), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def qat_checkpoint_values(run_dir) -> dict[str, np.ndarray]:
+    """Every model variable (weights and int8 ranges) of a run's last QAT checkpoint.
+
+    The input quantiser's attributes carry its layer's process-unique name (``quantize_layer_2_min``): normalised.
+    """
+    reader = tf.train.load_checkpoint(tf.train.latest_checkpoint(str(RunFolder(run_dir).checkpoints("qat"))))
+    return {re.sub(r"quantize_layer(_\d+)?_", "quantize_layer_", k): reader.get_tensor(k)
+            for k in reader.get_variable_to_shape_map() if k.startswith("model/") and "OPTIMIZER" not in k}
+
+
+def test_resume_inside_the_frozen_range_phase_matches_an_uninterrupted_qat(tmp_path, train_dir):
+    qat_model = ModelConfig(m=1, f=4, p=8, scale=2, activation="relu")
+    spec = tiny_spec(train_dir, model=qat_model, steps=2, qat=True, qat_steps=8, checkpoint_every=100)
+    assert spec.frozen_range_steps == 2
+    train(spec, tmp_path / "straight")
+    cancel = CancelToken()
+    train(spec, tmp_path / "resumed", lambda e: cancel.cancel() if isinstance(e, StepEvent) and e.step == 9 else None,
+          cancel)
+    assert RunFolder(tmp_path / "resumed").read_state()["qat_ranges_refined"] is True
+    train(spec, tmp_path / "resumed", resume=True)
+    log = (tmp_path / "resumed" / "train.log").read_text()
+    assert log.count("frozen for the last 2 steps") == 1  # refined once; the resumed run only froze them again
+    straight, resumed = qat_checkpoint_values(tmp_path / "straight"), qat_checkpoint_values(tmp_path / "resumed")
+    assert straight.keys() == resumed.keys()
+    for key, value in straight.items():
+        np.testing.assert_allclose(resumed[key], value, rtol=1e-4, atol=1e-6, err_msg=key)
 
 
 def test_resume_restores_the_learning_rate_schedule(tmp_path, train_dir):
