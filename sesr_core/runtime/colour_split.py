@@ -12,11 +12,15 @@ Chroma uses the common bicubic (Keys a = -0.75, :mod:`sesr_core.runtime.cubic`):
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+
 import numpy as np
 
 from sesr_core.imaging.color import rgb_to_ycbcr
 from sesr_core.runtime.blas import rows_times_pixels
-from sesr_core.runtime.cubic import upscale_cubic
+from sesr_core.runtime.cubic import TAPS, upscale_cubic
 from sesr_core.runtime.luma import LumaNetwork, to_unsigned
 
 GREY_GAIN = 219.0 / 255.0  # Y of a grey level g (0..255): 16 + g * 219 / 255
@@ -25,6 +29,8 @@ GREY_OFFSET = 16.0
 _OFFSET = rgb_to_ycbcr(np.zeros((1, 1, 3)))[0, 0]
 _FORWARD = (rgb_to_ycbcr(np.eye(3)[None])[0] - _OFFSET).T
 _INVERSE = np.linalg.inv(_FORWARD)
+WORKERS = max(1, min(4, os.cpu_count() or 1))  # threads for the full-size work: the cores the network used
+CONTEXT = TAPS // 2  # input rows either side that an output row of the bicubic reads
 assert np.allclose(_INVERSE[:, 0], _INVERSE[0, 0]), "Y must weigh the same in R, G and B"
 
 
@@ -34,7 +40,9 @@ class ColourSplit:
     Each output channel is ``w_y * Y + w_cb * Cb + w_cr * Cr + c`` (BT.601 inverse). Bicubic upscaling is linear,
     so the chroma part, the constant and the luma quantisation residual of each output channel are combined at input
     resolution into one plane and upscaled once; the full-size work per channel is that upscale, adding the network's
-    raw output times ``w_y * gain``, and rounding into the output dtype.
+    raw output times ``w_y * gain``, and rounding into the output dtype. That work runs in row pieces on one thread
+    per core (the cores the network has just used), each piece reading the two input rows of context it needs, so
+    the result does not depend on the split.
     """
 
     def __init__(self, luma: LumaNetwork, dtype: np.dtype) -> None:
@@ -84,15 +92,36 @@ class ColourSplit:
         if residual is not None:
             residual *= self._luma_weight
         network = np.multiply(self.luma.run(tensor), self._raw_weight, dtype=np.float32)
-        out = np.empty((*network.shape, 3), dtype=self.dtype)
-        up = np.empty_like(network)
         for channel in range(3):
             low = planes[channel + 1]
             low += self._constants[channel]
             if residual is not None:
                 low += residual
-            upscale_cubic(low, self.scale, out=up)
-            up += network
-            np.clip(up, 0.0, self._top, out=up)
-            np.copyto(out[..., channel], up, casting="unsafe")  # truncates: rounds, with the 0.5 in the constant
+        out = np.empty((*network.shape, 3), dtype=self.dtype)
+        pieces = row_pieces(height, WORKERS)
+        jobs = [(channel, piece) for channel in range(3) for piece in pieces]
+        list(_workers().map(lambda job: self._finish(planes[job[0] + 1], network, out, *job), jobs))
         return out
+
+    def _finish(self, low: np.ndarray, network: np.ndarray, out: np.ndarray, channel: int,
+                rows: tuple[int, int]) -> None:
+        """Output rows of input rows ``rows`` of one channel: chroma plane upscaled, plus the network, rounded."""
+        start, stop = rows
+        s = self.scale
+        first, last = max(start - CONTEXT, 0), min(stop + CONTEXT, low.shape[0])
+        up = upscale_cubic(low[first:last], s)[(start - first) * s:(stop - first) * s]
+        up += network[start * s:stop * s]
+        np.clip(up, 0.0, self._top, out=up)
+        np.copyto(out[start * s:stop * s, :, channel], up, casting="unsafe")  # truncates: the 0.5 is in the constant
+
+
+def row_pieces(height: int, count: int) -> list[tuple[int, int]]:
+    """``count`` near-equal row ranges covering ``range(height)`` (fewer when there are fewer rows)."""
+    bounds = np.linspace(0, height, min(count, height) + 1).round().astype(int)
+    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
+
+
+@lru_cache(maxsize=1)
+def _workers() -> ThreadPoolExecutor:
+    """The threads of the full-size work (numpy and BLAS release the GIL while they work)."""
+    return ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="sesr-colour")
