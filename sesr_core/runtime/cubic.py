@@ -9,7 +9,7 @@ For each output phase the kernel has fixed weights, so both passes are batched m
 (BLAS, no copies): the vertical one is ``s x 5`` weights times five input rows, giving the ``s`` output rows of each
 input row already interleaved; the horizontal one maps a few input pixels (and channels) to their output pixels with
 one small banded matrix. Integer images are computed in
-float32, rounded and saturated to their own dtype; float images keep their dtype.
+float32, rounded (half up) and saturated to their own dtype; float images keep their dtype.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def phase_weights(scale: int, a: float, shift: float = 0.0) -> np.ndarray:
 
 def upscale_cubic(image: np.ndarray, scale: int, a: float = -0.75, *, col_a: float | None = None,
                   col_shift: float = 0.0, out: np.ndarray | None = None) -> np.ndarray:
-    """Upscale an HxW or HxWxC array by ``scale``; same dtype (integers rounded and saturated).
+    """Upscale an HxW or HxWxC array by ``scale``; same dtype (integers rounded half up and saturated).
 
     ``a`` is the kernel parameter (``col_a`` for columns when it differs), ``col_shift`` moves the column sampling
     positions right by that many input pixels. ``out`` may be given for a result of the output shape and dtype.
@@ -65,17 +65,18 @@ def upscale_cubic(image: np.ndarray, scale: int, a: float = -0.75, *, col_a: flo
     height, width = image.shape[:2]
     columns = width * scale * int(np.prod(image.shape[2:], dtype=int))
     shape = (height * scale, width * scale, *image.shape[2:])
+    if not np.issubdtype(image.dtype, np.floating):
+        return _to_integer_half_up(_vertical(_horizontal(image, cols, work, 0.5), rows, height, columns),
+                                   image.dtype, shape, out)
     direct = out is not None and out.dtype == image.dtype == work and out.flags.c_contiguous and out.shape == shape
     result = _vertical(_horizontal(image, cols, work), rows, height, columns, out if direct else None).reshape(shape)
     if direct:
         return result
-    if np.issubdtype(image.dtype, np.floating):
-        result = result.astype(image.dtype, copy=False)
-        if out is None:
-            return result
-        out[...] = result
-        return out
-    return to_integer(result, image.dtype, out)
+    result = result.astype(image.dtype, copy=False)
+    if out is None:
+        return result
+    out[...] = result
+    return out
 
 
 def to_integer(values: np.ndarray, dtype: np.dtype, out: np.ndarray | None = None) -> np.ndarray:
@@ -83,6 +84,17 @@ def to_integer(values: np.ndarray, dtype: np.dtype, out: np.ndarray | None = Non
     info = np.iinfo(dtype)
     np.rint(values, out=values)
     np.clip(values, info.min, info.max, out=values)
+    if out is None:
+        return values.astype(dtype)
+    np.copyto(out, values, casting="unsafe")
+    return out
+
+
+def _to_integer_half_up(values: np.ndarray, dtype: np.dtype, shape: tuple[int, ...],
+                        out: np.ndarray | None) -> np.ndarray:
+    """``values`` already hold the 0.5 of rounding: saturate, then truncate into ``dtype`` (``out`` may be strided)."""
+    np.clip(values, 0.0, np.iinfo(dtype).max, out=values)
+    values = values.reshape(shape)
     if out is None:
         return values.astype(dtype)
     np.copyto(out, values, casting="unsafe")
@@ -99,8 +111,9 @@ def _band(weights: np.ndarray, channels: int) -> np.ndarray:
     return band.reshape((_BLOCK + TAPS - 1) * channels, _BLOCK * scale * channels)
 
 
-def _horizontal(image: np.ndarray, weights: np.ndarray, work: type) -> np.ndarray:
-    """Columns upscaled: ``(H + 4, >= sW * C)`` in ``work`` dtype, rows 0-1 and H+2..H+3 replicating the edges.
+def _horizontal(image: np.ndarray, weights: np.ndarray, work: type, offset: float = 0.0) -> np.ndarray:
+    """Columns upscaled, plus ``offset``: ``(H + 4, >= sW * C)`` in ``work`` dtype, rows 0-1 and H+2..H+3 replicating
+    the edges.
 
     Every block of ``_BLOCK`` output-phase groups is one small matrix product on a strided view of the input (no
     copy); the products are batched over blocks and cut into row chunks (:mod:`sesr_core.runtime.blas`).
@@ -110,6 +123,8 @@ def _horizontal(image: np.ndarray, weights: np.ndarray, work: type) -> np.ndarra
     blocks = -(-width // _BLOCK)
     pad = ((0, 0), (2, 2 + blocks * _BLOCK - width), *((0, 0),) * (image.ndim - 2))
     padded = np.pad(image, pad, mode="edge").astype(work, copy=False).reshape(height, -1)
+    if offset:
+        padded += work(offset)  # a constant goes through unchanged (the weights of every phase sum to 1)
     band = _band(weights, channels)
     inner, outer = band.shape
     wide = np.empty((height + 4, blocks, outer), dtype=work)

@@ -22,6 +22,10 @@ def upscale_chroma_420(plane: np.ndarray, scale: int, out_width: int, out_height
     """Upscale one 8-bit 4:2:0 chroma plane to ``out_height`` x ``out_width`` (``out`` may be a strided view)."""
     if out is None:
         out = np.empty((out_height, out_width), dtype=np.uint8)
-    full = upscale_cubic(plane, scale, _ROW_A, col_a=_COLUMN_A, col_shift=0.25 - 0.25 / scale)
-    out[...] = full[:out_height, :out_width]
+    height, width = plane.shape
+    exact = out.shape == (height * scale, width * scale)  # even frame sizes: written straight into ``out``
+    full = upscale_cubic(plane, scale, _ROW_A, col_a=_COLUMN_A, col_shift=0.25 - 0.25 / scale,
+                         out=out if exact else None)
+    if not exact:
+        out[...] = full[:out_height, :out_width]
     return out
