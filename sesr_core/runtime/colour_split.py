@@ -98,21 +98,22 @@ class ColourSplit:
             if residual is not None:
                 low += residual
         out = np.empty((*network.shape, 3), dtype=self.dtype)
-        pieces = row_pieces(height, WORKERS)
-        jobs = [(channel, piece) for channel in range(3) for piece in pieces]
-        list(_workers().map(lambda job: self._finish(planes[job[0] + 1], network, out, *job), jobs))
+        chroma = planes[1:]
+        list(_workers().map(lambda rows: self._finish(chroma, network, out, rows), row_pieces(height, WORKERS)))
         return out
 
-    def _finish(self, low: np.ndarray, network: np.ndarray, out: np.ndarray, channel: int,
-                rows: tuple[int, int]) -> None:
-        """Output rows of input rows ``rows`` of one channel: chroma plane upscaled, plus the network, rounded."""
+    def _finish(self, chroma: np.ndarray, network: np.ndarray, out: np.ndarray, rows: tuple[int, int]) -> None:
+        """Output rows of input rows ``rows``: each chroma plane upscaled, plus the network, rounded into ``out``."""
         start, stop = rows
         s = self.scale
-        first, last = max(start - CONTEXT, 0), min(stop + CONTEXT, low.shape[0])
-        up = upscale_cubic(low[first:last], s)[(start - first) * s:(stop - first) * s]
-        up += network[start * s:stop * s]
-        np.clip(up, 0.0, self._top, out=up)
-        np.copyto(out[start * s:stop * s, :, channel], up, casting="unsafe")  # truncates: the 0.5 is in the constant
+        first, last = max(start - CONTEXT, 0), min(stop + CONTEXT, chroma.shape[1])
+        full = np.empty(((last - first) * s, chroma.shape[2] * s), dtype=np.float32)  # reused by the channels
+        up = full[(start - first) * s:(stop - first) * s]
+        for channel, low in enumerate(chroma):
+            upscale_cubic(low[first:last], s, out=full)
+            up += network[start * s:stop * s]
+            np.clip(up, 0.0, self._top, out=up)
+            np.copyto(out[start * s:stop * s, :, channel], up, casting="unsafe")  # truncates: 0.5 is in the constant
 
 
 def row_pieces(height: int, count: int) -> list[tuple[int, int]]:
