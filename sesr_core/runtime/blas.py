@@ -18,19 +18,6 @@ def chunks(length: int, work_per_item: int) -> list[tuple[int, int]]:
     return [(start, min(start + step, length)) for start in range(0, length, step)]
 
 
-def matmul_rows(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``a @ b`` for ``a`` of shape (..., K) and ``b`` (K, N) or (K,), cut along the rows of ``a``."""
-    lead = a.shape[:-1]
-    tail = b.shape[1:]
-    flat = a.reshape(-1, a.shape[-1])
-    if out is None:
-        out = np.empty((*lead, *tail), dtype=np.result_type(a, b))
-    target = out.reshape(flat.shape[0], *tail)
-    for start, stop in chunks(flat.shape[0], b.size):
-        np.matmul(flat[start:stop], b, out=target[start:stop])
-    return out
-
-
 def rows_times_pixels(rows: np.ndarray, pixels: np.ndarray) -> np.ndarray:
     """``rows @ pixels.T`` as float32 planes: (R, K) weights on (N, K) pixels gives (R, N), cut along the pixels."""
     out = np.empty((rows.shape[0], pixels.shape[0]), dtype=np.float32)

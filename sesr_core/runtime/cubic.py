@@ -79,17 +79,6 @@ def upscale_cubic(image: np.ndarray, scale: int, a: float = -0.75, *, col_a: flo
     return out
 
 
-def to_integer(values: np.ndarray, dtype: np.dtype, out: np.ndarray | None = None) -> np.ndarray:
-    """Float ``values`` rounded (half to even) and saturated to an integer ``dtype``; ``values`` is overwritten."""
-    info = np.iinfo(dtype)
-    np.rint(values, out=values)
-    np.clip(values, info.min, info.max, out=values)
-    if out is None:
-        return values.astype(dtype)
-    np.copyto(out, values, casting="unsafe")
-    return out
-
-
 def _to_integer_half_up(values: np.ndarray, dtype: np.dtype, shape: tuple[int, ...],
                         out: np.ndarray | None) -> np.ndarray:
     """``values`` already hold the 0.5 of rounding: saturate, then truncate into ``dtype`` (``out`` may be strided)."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sesr_core.runtime.cubic import to_integer, upscale_cubic
+from sesr_core.runtime.cubic import upscale_cubic
 from sesr_core.runtime.sr_model import SRModel
 from sesr_core.runtime.tiling import TILE_MAX_WIDTH, TILE_PIXELS, plan_tiles
 
@@ -34,6 +34,17 @@ def to_unsigned(values: np.ndarray, alpha: float, beta: float, dtype: type,
     scaled = np.multiply(values, np.float32(alpha), dtype=np.float32)
     scaled += np.float32(beta)
     return to_integer(scaled, np.dtype(dtype), out)
+
+
+def to_integer(values: np.ndarray, dtype: np.dtype, out: np.ndarray | None = None) -> np.ndarray:
+    """Float ``values`` rounded (half to even) and saturated to an integer ``dtype``; ``values`` is overwritten."""
+    info = np.iinfo(dtype)
+    np.rint(values, out=values)
+    np.clip(values, info.min, info.max, out=values)
+    if out is None:
+        return values.astype(dtype)
+    np.copyto(out, values, casting="unsafe")
+    return out
 
 
 class LumaNetwork:
