@@ -18,9 +18,8 @@ COMPONENTS = [
     ("pyqtgraph", "pyqtgraph", "MIT", "training plots"),
     ("ai-edge-litert", "LiteRT", "Apache-2.0", "int8 inference (XNNPACK)"),
     ("numpy", "NumPy", "BSD-3-Clause", "arrays"),
-    ("opencv-python-headless", "OpenCV", "Apache-2.0", "colour and resizing"),
     ("pillow", "Pillow", "MIT-CMU (HPND)", "image files"),
-    ("av", "PyAV", "BSD-3-Clause", "video"),
+    ("av", "PyAV", "BSD-3-Clause", "video, 16-bit PNG and TIFF"),
     ("tensorflow", "TensorFlow", "Apache-2.0", "training (optional)"),
     ("tensorflow-model-optimization", "TF Model Optimization", "Apache-2.0", "quantisation-aware training"),
 ]

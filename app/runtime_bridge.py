@@ -9,7 +9,7 @@ import numpy as np
 
 from sesr_core.jobs import CancelToken, EventCallback, Progress, ignore_events
 
-MATLAB_BICUBIC_MAX_PIXELS = 1_000_000  # above this the compare view's bicubic uses OpenCV's (MATLAB's is slow)
+MATLAB_BICUBIC_MAX_PIXELS = 1_000_000  # above this the compare view's bicubic is the runtime's (MATLAB's is slow)
 
 
 class Engine:
@@ -46,7 +46,8 @@ def read_pixels(path: Path):
 def bicubic(pixels: np.ndarray, scale: int) -> np.ndarray:
     """The bicubic enlargement for the compare view's "bicubic instead of original" switch.
 
-    MATLAB's (the field's baseline) up to a megapixel; OpenCV's above, where MATLAB's would take many seconds.
+    MATLAB's (the field's baseline) up to a megapixel; the runtime's Keys a = -0.75 bicubic above, where MATLAB's
+    would take many seconds.
     """
     if pixels.shape[0] * pixels.shape[1] <= MATLAB_BICUBIC_MAX_PIXELS:
         from sesr_core.imaging.bicubic import bicubic_upscale

@@ -38,7 +38,6 @@ SIZE_TARGET_MB = 300
 STARTUP_TARGET_S = 3.0
 # Which top-level entries of _internal/ belong to which package (auditwheel's vendored .libs folders included)
 PARTS = {
-    "OpenCV (cv2)": ("cv2", "opencv_python_headless.libs"),
     "PyAV + FFmpeg": ("av", "av.libs"),
     "Qt (PySide6)": ("PySide6", "shiboken6", "libpyside6", "libshiboken6"),
     "NumPy + OpenBLAS": ("numpy", "numpy.libs"),

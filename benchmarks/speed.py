@@ -25,8 +25,8 @@ import time
 from pathlib import Path
 
 import av
-import cv2
 import numpy as np
+from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -57,18 +57,23 @@ def timed_pair(first, second, repeats: int) -> tuple[float, float, float]:
     return statistics.median(times[0]), statistics.median(times[1]), statistics.median(cpu)
 
 
+def resized(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
+    """An RGB array resized bicubically (Pillow)."""
+    return np.asarray(Image.fromarray(rgb).resize((width, height), Image.Resampling.BICUBIC))
+
+
 def photo(width: int, height: int, shift: int = 0) -> np.ndarray:
     """A natural-looking RGB test picture: Set5 photos tiled and resized (noise when the data is absent)."""
     files = sorted(SHARED.glob("*.png"))
     if not files:
         rng = np.random.default_rng(shift)
         small = (rng.random((height // 8, width // 8, 3)) * 255).astype(np.uint8)
-        return cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC)
-    tiles = [cv2.cvtColor(cv2.imread(str(f)), cv2.COLOR_BGR2RGB) for f in files[:4]]
+        return resized(small, width, height)
+    tiles = [np.asarray(Image.open(f).convert("RGB")) for f in files[:4]]
     side = min(t.shape[0] for t in tiles)
     row = np.hstack([t[:side, :side] for t in tiles])
     mosaic = np.vstack([row, np.roll(row, side, axis=1)])
-    big = cv2.resize(mosaic, (width + 64, height + 64), interpolation=cv2.INTER_CUBIC)
+    big = resized(mosaic, width + 64, height + 64)
     return np.ascontiguousarray(big[shift % 64:shift % 64 + height, shift % 48:shift % 48 + width])
 
 
@@ -76,7 +81,7 @@ def model_rows(upscaler: Upscaler, repeats: int) -> dict:
     scale = upscaler.scale
     width, height = OUT_W // scale, OUT_H // scale
     rgb = photo(width, height)
-    y = cv2.transform(rgb.astype(np.float32), np.array([[0.25678824, 0.50412941, 0.09790588, 16.0]], np.float32))
+    y = rgb.astype(np.float32) @ np.array([0.25678824, 0.50412941, 0.09790588], np.float32) + np.float32(16.0)
     model = upscaler.model
     tensor = model.quantize_input(y / 255.0)
     model_alone, image_path, model_cpu = timed_pair(lambda: model.run_raw(tensor),

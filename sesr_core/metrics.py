@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import cv2
 import numpy as np
 
 from sesr_core.imaging.color import rgb_to_y, to_float255
@@ -55,9 +54,15 @@ def _gaussian_window() -> np.ndarray:
 
 def _filter_valid(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """Separable 'valid' filtering (as MATLAB ``filter2(window, image, 'valid')``) in float64."""
-    half = kernel.size // 2
-    full = cv2.sepFilter2D(image, cv2.CV_64F, kernel, kernel, borderType=cv2.BORDER_REFLECT)
-    return full[half:-half, half:-half]
+    size = kernel.size
+    height, width = image.shape[0] - size + 1, image.shape[1] - size + 1
+    rows = np.zeros((height, image.shape[1]))
+    for tap, weight in enumerate(kernel):
+        rows += weight * image[tap:tap + height]
+    out = np.zeros((height, width))
+    for tap, weight in enumerate(kernel):
+        out += weight * rows[:, tap:tap + width]
+    return out
 
 
 def ssim(img: np.ndarray, ref: np.ndarray, crop_border: int) -> float:

@@ -8,7 +8,6 @@ import struct
 import zlib
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageCms, ImageFile, ImageOps
@@ -150,9 +149,34 @@ def test_sixteen_bit_alpha_round_trip(tmp_path: Path) -> None:
     assert np.array_equal(grey_alpha.pixels, GREY16) and np.array_equal(grey_alpha.alpha, ALPHA16)
 
 
-def test_sixteen_bit_rgb_png_from_opencv_is_read_losslessly(tmp_path: Path) -> None:
-    path = tmp_path / "cv16.png"
-    cv2.imwrite(str(path), cv2.cvtColor(RGB16, cv2.COLOR_RGB2BGR))
+def _png16_rgb_every_filter(rgb: np.ndarray) -> bytes:
+    """A 16-bit RGB PNG written by hand (not by sesr_core), its rows using filters None, Sub, Up, Average, Paeth."""
+    height, width, _ = rgb.shape
+    raw = rgb.astype(">u2").view(np.uint8).reshape(height, width * 6).astype(np.int32)
+    left = np.zeros_like(raw)
+    left[:, 6:] = raw[:, :-6]
+    up = np.zeros_like(raw)
+    up[1:] = raw[:-1]
+    up_left = np.zeros_like(raw)
+    up_left[1:, 6:] = raw[:-1, :-6]
+    p = left + up - up_left
+    pa, pb, pc = np.abs(p - left), np.abs(p - up), np.abs(p - up_left)
+    paeth = np.where((pa <= pb) & (pa <= pc), left, np.where(pb <= pc, up, up_left))
+    predictions = [np.zeros_like(raw), left, up, (left + up) // 2, paeth]
+    rows = b"".join(bytes([row % 5]) + ((raw[row] - predictions[row % 5][row]) % 256).astype(np.uint8).tobytes()
+                    for row in range(height))
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 16, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))
+
+
+def test_sixteen_bit_rgb_png_from_another_encoder_is_read_losslessly(tmp_path: Path) -> None:
+    path = tmp_path / "other16.png"
+    path.write_bytes(_png16_rgb_every_filter(RGB16))
     assert np.array_equal(read_image(path).pixels, RGB16)
 
 
@@ -314,10 +338,10 @@ def test_failed_write_leaves_no_temp_file(
 def test_failed_sixteen_bit_write_leaves_no_temp_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "other.png").write_bytes(b"x")
 
-    def failing_encode(*args: object, **kwargs: object) -> tuple[bool, None]:
+    def failing_encode(*args: object, **kwargs: object) -> bytes:
         raise OSError(13, "Permission denied")
 
-    monkeypatch.setattr(cv2, "imencode", failing_encode)
+    monkeypatch.setattr(image_write.sixteen_bit, "encode", failing_encode)
     with pytest.raises(ImageWriteError, match="read-only"):
         write_image(tmp_path / "out16.png", RGB16)
     assert _stray_files(tmp_path, {"other.png"}) == set()

@@ -1,8 +1,9 @@
 """Image file reading (any Pillow mode, 8 or 16 bits, EXIF orientation applied) and image folder listing.
 
-Pillow 13 decodes 16-bit-per-channel colour PNG/TIFF files to 8 bits, so those are decoded with OpenCV
-instead; everything else goes through Pillow. Importing this module raises Pillow's decompression-bomb limit
-to :data:`MAX_PIXELS` if it was lower; :func:`read_image` enforces :data:`MAX_PIXELS` itself.
+Pillow 13 decodes 16-bit-per-channel colour (and grey + alpha) PNG/TIFF files to 8 bits, so those are decoded with
+FFmpeg's image codecs instead (:mod:`sesr_core.imaging.sixteen_bit`); everything else goes through Pillow.
+Importing this module raises Pillow's decompression-bomb limit to :data:`MAX_PIXELS` if it was lower;
+:func:`read_image` enforces :data:`MAX_PIXELS` itself.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
 from sesr_core.errors import ImageReadError
+from sesr_core.imaging import sixteen_bit
 
 MAX_PIXELS = 200_000_000
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
@@ -110,13 +111,12 @@ def _decode(path: Path, image: Image.Image) -> LoadedImage:
     icc = image.info.get("icc_profile") or None
     # Decide before loading (loading clears the tile list that tells the stored bit depth).
     sixteen_bit_colour = source_format in _SIXTEEN_BIT_FORMATS and _is_16bit_colour(image)
-    grey_alpha = _rawmode(image).startswith("LA")
     try:
         image.load()  # full decode: a truncated file fails here (LOAD_TRUNCATED_IMAGES stays False)
         orientation = _orientation(image)
         exif = _exif_with_upright_orientation(image, orientation)
         if sixteen_bit_colour:
-            pixels, alpha = _decode_with_opencv(path, grey_alpha)
+            pixels, alpha = _decode_16bit(path, source_format)
             pixels, alpha = _apply_orientation(pixels, orientation), _apply_orientation(alpha, orientation)
         else:
             pixels, alpha, icc = _pixels_from_pillow(path, ImageOps.exif_transpose(image), icc)
@@ -174,24 +174,15 @@ def _is_16bit_colour(image: Image.Image) -> bool:
     return image.mode in ("RGB", "RGBA", "LA") and ";16" in _rawmode(image)
 
 
-def _decode_with_opencv(path: Path, grey_alpha: bool) -> tuple[np.ndarray, np.ndarray | None]:
-    data = np.fromfile(path, dtype=np.uint8)  # imdecode also handles non-ASCII paths
-    array = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
-    if array is None:
-        raise ImageReadError(_corrupt_message(path))
-    if array.ndim == 2:
-        return array, None
+def _decode_16bit(path: Path, source_format: str) -> tuple[np.ndarray, np.ndarray | None]:
+    try:
+        array = sixteen_bit.decode(path.read_bytes(), source_format)
+    except sixteen_bit.CodecError:
+        raise ImageReadError(_corrupt_message(path)) from None
     channels = array.shape[2]
-    if channels == 3:
-        return cv2.cvtColor(array, cv2.COLOR_BGR2RGB), None
-    if channels == 4:
-        if grey_alpha:
-            return array[..., 0].copy(), array[..., 3].copy()
-        rgba = cv2.cvtColor(array, cv2.COLOR_BGRA2RGBA)
-        return rgba[..., :3].copy(), rgba[..., 3].copy()
-    if channels == 1:
-        return array[..., 0].copy(), None
-    raise ImageReadError(f"Cannot read '{path}': its {channels}-channel layout is not supported; save it as RGB.")
+    if channels in (1, 3):
+        return (array[..., 0] if channels == 1 else array), None
+    return (array[..., 0] if channels == 2 else array[..., :3]), array[..., channels - 1]
 
 
 def _apply_orientation(array: np.ndarray | None, orientation: int) -> np.ndarray | None:

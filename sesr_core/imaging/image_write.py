@@ -1,8 +1,8 @@
 """Atomic image file writing: PNG, JPEG, WebP, TIFF or BMP, 8 or 16 bits, optional alpha, ICC and EXIF.
 
 The file is encoded into a hidden temporary file in the target folder, then renamed into place. Pillow
-cannot write 16-bit colour or 16-bit grey + alpha, so those are encoded with OpenCV (16-bit grey + alpha PNG
-directly); everything else goes through Pillow.
+cannot write 16-bit colour or 16-bit grey + alpha, so those are encoded with FFmpeg's image codecs
+(:mod:`sesr_core.imaging.sixteen_bit`); everything else goes through Pillow.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-import cv2
 import numpy as np
 from PIL import Image
 
 from sesr_core.atomic import new_file_mode
 from sesr_core.errors import ImageWriteError
+from sesr_core.imaging import sixteen_bit
 from sesr_core.imaging.image_read import EXIF_HEADER
 
 DEFAULT_QUALITY = 95
@@ -178,7 +178,7 @@ def _encoder(
         pixels = _to_8bit(pixels)
         alpha = None if alpha is None else _to_8bit(alpha)
     if pixels.dtype == np.uint16 and (pixels.ndim == 3 or alpha is not None):
-        return _opencv_encoder(fmt, pixels, alpha, icc_profile, exif)
+        return _sixteen_bit_encoder(fmt, pixels, alpha, icc_profile, exif)
     params: dict[str, object] = {}
     if icc_profile and fmt != "BMP":
         params["icc_profile"] = icc_profile
@@ -208,46 +208,24 @@ def _pillow_image(pixels: np.ndarray, alpha: np.ndarray | None) -> Image.Image:
     return Image.fromarray(stacked, mode="LA" if pixels.ndim == 2 else "RGBA")
 
 
-def _opencv_encoder(
+def _sixteen_bit_encoder(
     fmt: str, pixels: np.ndarray, alpha: np.ndarray | None, icc_profile: bytes | None, exif: bytes | None
 ) -> Callable[[BinaryIO], None]:
     """16-bit colour or grey + alpha, which Pillow cannot write; PNG keeps ICC and EXIF, TIFF does not.
 
-    16-bit grey + alpha PNG is encoded directly; as TIFF it is stored as RGBA.
+    16-bit grey + alpha is a grey + alpha PNG; as TIFF it is stored as RGBA.
     """
 
     def encode(handle: BinaryIO) -> None:
-        if fmt == "PNG" and pixels.ndim == 2 and alpha is not None:
-            data = _png16_grey_alpha(pixels, alpha)
-        else:
-            colour = np.repeat(pixels[..., None], 3, axis=2) if pixels.ndim == 2 else pixels
-            array = cv2.cvtColor(colour, cv2.COLOR_RGB2BGR)
-            if alpha is not None:
-                array = np.dstack([array, alpha])
-            ok, buffer = cv2.imencode(".png" if fmt == "PNG" else ".tiff", array)
-            if not ok:
-                raise OSError(errno.EIO, "the image encoder failed")
-            data = buffer.tobytes()
+        try:
+            data = sixteen_bit.encode(pixels, alpha, fmt)
+        except sixteen_bit.CodecError as err:
+            raise OSError(errno.EIO, f"the image encoder failed ({err})") from None
         if fmt == "PNG":
             data = _png_with_metadata(data, icc_profile, exif)
         handle.write(data)
 
     return encode
-
-
-def _png16_grey_alpha(grey: np.ndarray, alpha: np.ndarray) -> bytes:
-    """Encode a 16-bit grey + alpha PNG (colour type 4), unfiltered rows."""
-    height, width = grey.shape
-    samples = np.stack([grey, alpha], axis=-1).astype(">u2").view(np.uint8).reshape(height, width * 4)
-    rows = np.zeros((height, width * 4 + 1), dtype=np.uint8)  # leading 0 = filter type None
-    rows[:, 1:] = samples
-    header = struct.pack(">IIBBBBB", width, height, 16, 4, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _png_chunk(b"IHDR", header)
-        + _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), 6))
-        + _png_chunk(b"IEND", b"")
-    )
 
 
 def _png_chunk(kind: bytes, body: bytes) -> bytes:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import cv2
 import numpy as np
 
 from sesr_core.jobs import CancelToken
 from sesr_core.runtime.colour_split import ColourSplit
+from sesr_core.runtime.cubic import upscale_cubic
 from sesr_core.runtime.luma import LumaNetwork
 from sesr_core.runtime.tiling import TILE_MAX_WIDTH, TILE_PIXELS, plan_tiles
 
@@ -20,9 +20,8 @@ TileProgress = Callable[[int, int], None]  # (input pixels done, input pixels in
 
 
 def upscale_alpha(alpha: np.ndarray, scale: int) -> np.ndarray:
-    """Alpha upscaled bicubically (OpenCV, edge pixels replicated), saturated to its own dtype."""
-    height, width = alpha.shape
-    return cv2.resize(alpha, (width * scale, height * scale), interpolation=cv2.INTER_CUBIC)
+    """Alpha upscaled bicubically (Keys a = -0.75, edge pixels replicated), saturated to its own dtype."""
+    return upscale_cubic(alpha, scale)
 
 
 def upscale_pixels(

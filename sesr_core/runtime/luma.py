@@ -12,26 +12,39 @@ Two entry points: :meth:`LumaNetwork.upscale_float` for float Y (colour and 16-b
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
+from sesr_core.runtime.cubic import upscale_cubic
 from sesr_core.runtime.sr_model import SRModel
 from sesr_core.runtime.tiling import TILE_MAX_WIDTH, TILE_PIXELS, plan_tiles
 
 _BYTES = np.arange(256, dtype=np.uint8)
+_SIGN_FLIP = _BYTES ^ np.uint8(0x80)  # uint8 bytes <-> int8 values + 128
 _RESIDUAL_TOLERANCE = 1e-4  # in Y units: below this a residual table counts as zero
 
 
 def upscale_bicubic(plane: np.ndarray, scale: int) -> np.ndarray:
-    """OpenCV bicubic (a = -0.75, edge pixels replicated) by an integer factor; same dtype as ``plane``."""
-    height, width = plane.shape[:2]
-    return cv2.resize(plane, (width * scale, height * scale), interpolation=cv2.INTER_CUBIC)
+    """Bicubic (Keys a = -0.75, edge pixels replicated) by an integer factor; same dtype as ``plane``."""
+    return upscale_cubic(plane, scale)
 
 
-def to_unsigned(values: np.ndarray, alpha: float, beta: float, dtype: type) -> np.ndarray:
-    """``round(alpha * values + beta)`` saturated to uint8 or uint16."""
-    depth = cv2.CV_8U if dtype == np.uint8 else cv2.CV_16U
-    return cv2.addWeighted(values, alpha, values, 0.0, beta, dtype=depth)
+def to_unsigned(values: np.ndarray, alpha: float, beta: float, dtype: type,
+                out: np.ndarray | None = None) -> np.ndarray:
+    """``round(alpha * values + beta)`` saturated to uint8 or uint16 (into ``out`` when given)."""
+    scaled = np.multiply(values, np.float32(alpha), dtype=np.float32)
+    scaled += np.float32(beta)
+    return to_integer(scaled, np.dtype(dtype), out)
+
+
+def to_integer(values: np.ndarray, dtype: np.dtype, out: np.ndarray | None = None) -> np.ndarray:
+    """Float ``values`` rounded (half to even) and saturated to an integer ``dtype``; ``values`` is overwritten."""
+    info = np.iinfo(dtype)
+    np.rint(values, out=values)
+    np.clip(values, info.min, info.max, out=values)
+    if out is None:
+        return values.astype(dtype)
+    np.copyto(out, values, casting="unsafe")
+    return out
 
 
 class LumaNetwork:
@@ -81,18 +94,29 @@ class LumaNetwork:
         """The model input for float32 Y (0..255 scale) and the residual it loses (Y units), None if nothing."""
         y = np.ascontiguousarray(y, dtype=np.float32)
         if not self.int8:
-            return cv2.multiply(y, 1.0 / 255.0), None
-        steps = cv2.convertScaleAbs(np.maximum(y, 0.0), alpha=self._in_gain, beta=self._in_offset)
-        residual = cv2.addWeighted(y, 1.0, steps, -self._in_step, self._in_offset * self._in_step,
-                                   dtype=cv2.CV_32F)
+            return y * np.float32(1.0 / 255.0), None
+        scaled = np.maximum(y, np.float32(0.0))
+        scaled *= np.float32(self._in_gain)
+        scaled += np.float32(self._in_offset)
+        steps = to_integer(scaled, np.dtype(np.uint8))
+        residual = steps * np.float32(-self._in_step)
+        residual += y
+        residual += np.float32(self._in_offset * self._in_step)
         return _as_int8(steps), residual
 
     def upscale_float(self, y: np.ndarray) -> np.ndarray:
         """Upscale float32 Y (0..255 scale, HxW) to float32 (sH x sW), the quantisation residual added back."""
         tensor, residual = self.quantize(y)
-        raw = self.run(tensor)
-        out = cv2.addWeighted(raw, self.output_gain, raw, 0.0, self.output_offset, dtype=cv2.CV_32F)
-        return out if residual is None else cv2.add(out, upscale_bicubic(residual, self.scale))
+        out = self.to_y(self.run(tensor))
+        if residual is not None:
+            out += upscale_bicubic(residual, self.scale)
+        return out
+
+    def to_y(self, raw: np.ndarray) -> np.ndarray:
+        """The model's raw output as float32 Y (0..255 scale)."""
+        out = np.multiply(raw, np.float32(self.output_gain), dtype=np.float32)
+        out += np.float32(self.output_offset)
+        return out
 
     # --------------------------------------------------------------------------------------- 8-bit planes
 
@@ -118,14 +142,29 @@ class LumaNetwork:
         """
         plane = np.ascontiguousarray(plane, dtype=np.uint8)
         model_input, residual_table = self.tables_for(gain, offset)
-        raw = self.run(cv2.LUT(plane, model_input).view(np.int8) if self.int8 else cv2.LUT(plane, model_input))
+        tensor = lookup(model_input, plane)
+        raw = self.run(tensor.view(np.int8) if self.int8 else tensor)
         if residual_table is None and self.int8:
-            table = to_unsigned(self._out_lut, 1.0 / gain, -offset / gain, np.uint8).reshape(-1)
-            return cv2.LUT(raw.view(np.uint8), table, dst=out)
-        y = cv2.addWeighted(raw, self.output_gain, raw, 0.0, self.output_offset, dtype=cv2.CV_32F)
+            table = to_unsigned(self._out_lut, 1.0 / gain, -offset / gain, np.uint8)
+            return lookup(table, raw.view(np.uint8), out)
+        y = self.to_y(raw)
         if residual_table is not None:
-            y = cv2.add(y, upscale_bicubic(cv2.LUT(plane, residual_table), self.scale))
-        return cv2.addWeighted(y, 1.0 / gain, y, 0.0, -offset / gain, dst=out, dtype=cv2.CV_8U)
+            y += upscale_bicubic(np.take(residual_table, plane), self.scale)
+        return to_unsigned(y, 1.0 / gain, -offset / gain, np.uint8, out)
+
+
+def lookup(table: np.ndarray, indices: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``table[indices]`` for a 256-entry table and uint8 indices, into ``out`` (which may be strided) when given.
+
+    The usual tables of an int8 model whose input and output step is one grey level (video Y in and out) flip the
+    sign bit, which numpy does some 40 times faster than a general gather.
+    """
+    if table.dtype == np.uint8 and np.array_equal(table, _SIGN_FLIP):
+        return np.bitwise_xor(indices, np.uint8(0x80), out=out)
+    if out is None:
+        return np.take(table, indices)
+    np.copyto(out, np.take(table, indices))
+    return out
 
 
 def _as_int8(steps: np.ndarray) -> np.ndarray:

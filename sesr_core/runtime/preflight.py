@@ -79,7 +79,7 @@ def estimated_peak_bytes(header: ImageHeader, scale: int) -> int:
     output_bytes = output_pixels * header.channels * header.bytes_per_sample
     if header.bytes_per_sample == 1:  # Pillow holds colour as 4 bytes per pixel, grey as 1
         encoder_copy = output_pixels * (4 if header.channels >= 3 else header.channels)
-    else:  # OpenCV's channel swap and its encoded buffer
+    else:  # FFmpeg's frame and the encoded file
         encoder_copy = output_bytes * 2
     return input_bytes + output_bytes + encoder_copy + _TILE_WORKING_SET
 

@@ -3,7 +3,7 @@
 The decoder thread demuxes the input and sends decoded frames and the packets of the other streams, in file
 order, to the upscaler; the upscaler runs the network on the Y plane and resizes the chroma planes straight into a
 new frame (no RGB round trip) and passes everything on to the writer; the writer encodes frames and muxes them
-with the copied (or re-encoded) packets. FFmpeg, LiteRT and OpenCV all release the GIL while they work. The first
+with the copied (or re-encoded) packets. FFmpeg, LiteRT and numpy all release the GIL while they work. The first
 error in any thread, or a cancel, stops all three.
 """
 
