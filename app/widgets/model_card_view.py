@@ -29,14 +29,21 @@ def card_html(entry: CatalogEntry) -> str:
         ("MACs per LR pixel", count(entry.macs_per_pixel) if entry.macs_per_pixel else None),
         ("Source", source), ("File", str(entry.path)), ("SHA-256", (card.get("sha256") or "")[:16] + "…"),
     ])
-    steps = training.get("trained_steps") or training.get("steps")
+    qat_steps = training.get("qat_steps") if training.get("qat") else 0
+    fp32_steps = training.get("steps")
+    parent = training.get("parent_run") or {}
+    started_from = training.get("init_from")
+    if parent:
+        started_from = f"{parent['name']} ({parent['model']}, {count(parent['steps'])} steps" + \
+            (f", {duration(parent['wall_time_seconds'])})" if parent.get("wall_time_seconds") else ")")
     trained = _rows([
-        ("Data", ", ".join(training.get("data") or [])), ("Steps", count(steps) if steps else None),
-        ("QAT steps", count(training.get("qat_steps")) if training.get("qat") else None),
+        ("Data", ", ".join(training.get("data") or [])),
+        ("Steps (fp32)", count(fp32_steps) if fp32_steps else None),
+        ("QAT steps", count(qat_steps) if qat_steps else None),
         ("Batch / patch", f"{training['batch_size']} / {training['patch_size']}" if "batch_size" in training
          else None),
         ("Learning rate", training.get("learning_rate")), ("Schedule", training.get("lr_schedule")),
-        ("Linear blocks", training.get("linear_block")), ("Started from", training.get("init_from")),
+        ("Linear blocks", training.get("linear_block")), ("Started from", started_from),
         ("Training time", duration(training["wall_time_seconds"]) if training.get("wall_time_seconds") else None),
         ("Imported from", training.get("imported_from")), ("Notes", training.get("notes")),
         ("Quantisation", quant.get("method")),
