@@ -1,4 +1,4 @@
-"""The trainer on real images: events, run folder, cancel and exact resume, x2 -> x4 transfer, data errors."""
+"""The trainer on real images: events, run folder, cancel and exact resume, x2 -> x4 transfer, growth, data errors."""
 
 from __future__ import annotations
 
@@ -179,11 +179,22 @@ def test_x4_model_starts_from_the_x2_weights(tmp_path, train_dir):
     assert x4_start.get_layer("output_block").get_weights()[2].shape == (8, 16)
 
 
-def test_transfer_refuses_a_different_architecture(tmp_path, train_dir):
-    train(tiny_spec(train_dir, steps=1), tmp_path / "x2")
-    other = tiny_spec(train_dir, steps=1, model=ModelConfig(m=2, f=4, p=8, scale=4), init_from=str(tmp_path / "x2"))
-    with pytest.raises(SesrError, match="differs"):
-        train(other, tmp_path / "x4")
+def test_a_deeper_model_grows_from_a_trained_run(tmp_path, train_dir):
+    train(tiny_spec(train_dir, steps=2), tmp_path / "small")
+    small, _ = restore_fp32_model(tmp_path / "small")
+    deeper = tiny_spec(train_dir, steps=1, model=ModelConfig(m=2, f=4, p=6, scale=2, activation="prelu"),
+                       init_from=str(tmp_path / "small"))
+    train(deeper, tmp_path / "deeper")
+    start = build_training_model(deeper.model)
+    tf.train.Checkpoint(model=start).restore(
+        str(RunFolder(tmp_path / "deeper").checkpoints("fp32") / "ckpt-0")).expect_partial()
+    x = np.random.default_rng(0).random((1, 20, 20, 1)).astype(np.float32)
+    np.testing.assert_allclose(start(x).numpy(), small(x).numpy(), atol=1e-5)
+
+    smaller = tiny_spec(train_dir, steps=1, model=ModelConfig(m=1, f=3, p=8, scale=2),
+                        init_from=str(tmp_path / "small"))
+    with pytest.raises(SesrError, match="fewer blocks or features"):
+        train(smaller, tmp_path / "smaller")
 
 
 def test_patches_are_aligned_augmented_pairs(train_dir):

@@ -37,7 +37,9 @@ def register(commands) -> None:
     parser.add_argument("--qat-learning-rate", type=float, default=5e-5)
     parser.add_argument("--qat-frozen-steps", type=int, metavar="N",
                         help="train the last N QAT steps with int8 ranges refined and frozen (default: a quarter)")
-    parser.add_argument("--init-from", metavar="RUN_DIR", help="start from a trained run (x2 run for an x4 model)")
+    parser.add_argument("--init-from", metavar="RUN_DIR",
+                        help="start from a trained run: the same model (fine-tune), its x2 run for x4, or a smaller "
+                        "model to grow from (e.g. M5 for M11)")
     parser.add_argument("--hr-rescale", type=float, action="append", default=[], metavar="F",
                         help="also train on HR images downscaled by F (repeatable, e.g. 0.8)")
     parser.add_argument("--strategy", choices=("default", "mirrored", "multi-worker"), default="default")

@@ -22,11 +22,12 @@ def collapse_linear_block(
     project_kernel: np.ndarray,
     project_bias: np.ndarray,
     residual: bool = False,
+    dtype: type = np.float32,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Collapse an expanded block into one conv: returns (kernel [k, k, in, out], bias [out]).
+    """Collapse an expanded block into one conv: returns (kernel [k, k, in, out], bias [out]) of ``dtype``.
 
     ``project_kernel`` may be [p, out] or [1, 1, p, out]. With ``residual`` the block's short residual (identity,
-    in == out) is folded into the centre tap.
+    in == out) is folded into the centre tap. The products are computed in float64.
     """
     w2 = np.asarray(project_kernel, dtype=np.float64).reshape(expand_kernel.shape[-1], -1)
     kernel = np.einsum("hwip,po->hwio", np.asarray(expand_kernel, dtype=np.float64), w2)
@@ -36,7 +37,7 @@ def collapse_linear_block(
         if cin != cout:
             raise ValueError(f"A residual block needs as many inputs as outputs, got {cin} and {cout}.")
         kernel[k // 2, k // 2] += np.eye(cin)
-    return kernel.astype(np.float32), bias.astype(np.float32)
+    return kernel.astype(dtype), bias.astype(dtype)
 
 
 class LinearBlock(keras.layers.Layer):

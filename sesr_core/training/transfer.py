@@ -1,4 +1,4 @@
-"""Start a model from another run's trained weights: fine-tuning (same scale) or x2 -> x4 transfer."""
+"""Start a model from another run's trained weights: fine-tuning, x2 -> x4 transfer, or growth to a bigger model."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 from sesr_core.errors import SesrError
 from sesr_core.presets import ModelConfig
 from sesr_core.training._tf import keras, tf
+from sesr_core.training.grow import grow_weights
 from sesr_core.training.network import block_names, build_training_model
 from sesr_core.training.run_folder import RunFolder
 from sesr_core.training.spec import TrainSpec
@@ -29,14 +30,14 @@ def restore_fp32_model(run_dir: str | Path, which: str = "last") -> tuple[keras.
 
 def transfer_weights(source: keras.Model, source_config: ModelConfig,
                      target: keras.Model, target_config: ModelConfig) -> list[str]:
-    """Copy every layer that fits from ``source`` into ``target``; returns the names of the layers copied.
+    """Copy or grow ``source``'s weights into ``target``; returns the names of the layers set.
 
-    Same scale: everything. x2 -> x4: everything but the output block (its channels are scale^2).
+    The same architecture (m, f, p) is copied weight for weight: everything at the same scale, everything but the
+    output block (its channels are scale^2) for x2 -> x4. A deeper or wider target (or another expansion p) starts
+    as the same function by :func:`~sesr_core.training.grow.grow_weights`.
     """
-    for field_name in ("m", "f", "p"):
-        if getattr(source_config, field_name) != getattr(target_config, field_name):
-            raise SesrError(f"Cannot start from a {source_config.name} model: it differs from {target_config.name} in "
-                            f"{field_name}; pick a run of the same preset.")
+    if any(getattr(source_config, n) != getattr(target_config, n) for n in ("m", "f", "p")):
+        return grow_weights(source, source_config, target, target_config)
     names = block_names(target_config)
     if source_config.scale != target_config.scale:
         names.remove("output_block")
