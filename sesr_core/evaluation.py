@@ -35,6 +35,11 @@ class EvalResult:
     def mean_ssim(self) -> float:
         return float(np.mean([s.ssim for s in self.scores]))
 
+    def card_entry(self, dataset: str) -> dict:
+        """The ``evaluation`` block of a model card: the dataset, mean and per-image [PSNR, SSIM], rounded."""
+        return {"dataset": dataset, "psnr": round(self.mean_psnr, 4), "ssim": round(self.mean_ssim, 5),
+                "images": {s.name: [round(s.psnr, 4), round(s.ssim, 5)] for s in self.scores}}
+
     def to_dict(self) -> dict:
         return {
             "images": [{"name": s.name, "psnr": s.psnr, "ssim": s.ssim} for s in self.scores],
@@ -50,12 +55,22 @@ def score_image(sr_y: np.ndarray, hr_y: np.ndarray, scale: int) -> tuple[float, 
     return psnr(sr, hr, crop_border=scale), ssim(sr, hr, crop_border=scale)
 
 
+def as_8bit(y: np.ndarray) -> np.ndarray:
+    """A Y plane in [0, 1] on the 8-bit grid (rounded half up), as it is in a saved 8-bit image."""
+    return np.floor(np.clip(y.astype(np.float64), 0.0, 1.0) * 255.0 + 0.5) / 255.0
+
+
 def evaluate(predict: YPredictor, pairs: Sequence[ImagePair], scale: int,
              on_image: Callable[[ImageScore], None] | None = None) -> EvalResult:
-    """Run ``predict`` (LR Y -> SR Y) on every pair and score it."""
+    """Run ``predict`` (LR Y -> SR Y) on every pair and score its 8-bit result.
+
+    The SR plane is rounded to 8 bits first, as the field's reference code does (SRCNN's and FSRCNN's evaluation
+    scores ``uint8(Y * 255)``) and as every saved result is: so an fp32 model, an int8 model (whose output is 8-bit
+    already) and bicubic (an 8-bit image) are compared alike.
+    """
     result = EvalResult()
     for pair in pairs:
-        value = ImageScore(pair.name, *score_image(predict(pair.lr), pair.hr, scale))
+        value = ImageScore(pair.name, *score_image(as_8bit(predict(pair.lr)), pair.hr, scale))
         result.scores.append(value)
         if on_image:
             on_image(value)

@@ -96,3 +96,20 @@ def test_y_psnr_ssim_crops_hr_to_sr_size() -> None:
         y_psnr_ssim(hr[:44, :40], hr, 4)  # 6 rows short: more than the scale allows
     with pytest.raises(ValueError):
         y_psnr_ssim(hr, sr, 4)  # SR larger than HR
+
+
+def test_evaluate_scores_the_8bit_result() -> None:
+    """A prediction is rounded to 8 bits before scoring, as a saved result is: a perfect float answer off the 8-bit
+    grid scores the rounding alone (about 59 dB, not infinity), one on the grid scores exactly as given."""
+    from sesr_core.evaluation import as_8bit, evaluate
+    from sesr_core.pairs import ImagePair
+
+    rng = np.random.default_rng(0)
+    hr = rng.random((40, 40))
+    pair = ImagePair("noise", lr=hr[::2, ::2], hr=hr)
+    rounded = evaluate(lambda _: hr, [pair], scale=2).mean_psnr
+    assert 57.0 < rounded < 61.0
+    on_grid = as_8bit(hr)
+    assert np.array_equal(as_8bit(on_grid), on_grid)
+    assert evaluate(lambda _: on_grid, [pair], scale=2).mean_psnr == pytest.approx(
+        psnr(on_grid * 255, hr * 255, crop_border=2), abs=1e-12)

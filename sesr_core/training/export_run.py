@@ -84,9 +84,7 @@ def export_run(run_dir: str | Path, precision: str, out_path: str | Path | None 
     val = val_dir or spec.val_dir
     if val and Path(val).is_dir():
         result = evaluate(model.upscale_y, load_eval_pairs(val, spec.model.scale), spec.model.scale)
-        evaluation = {"dataset": dataset_name(val), "psnr": round(result.mean_psnr, 4),
-                      "ssim": round(result.mean_ssim, 5),
-                      "images": {s.name: [round(s.psnr, 4), round(s.ssim, 5)] for s in result.scores}}
+        evaluation = result.card_entry(dataset_name(val))
     quantization = {"method": method}
     if precision == "int8":
         quantization.update(input_scale=float(model.input_quant[0]), input_zero_point=int(model.input_quant[1]),
