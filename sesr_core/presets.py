@@ -94,3 +94,19 @@ def expanded_params(config: ModelConfig) -> int:
 def gmac_for_frame(config: ModelConfig, lr_width: int, lr_height: int) -> float:
     """Giga multiply-accumulates to upscale one ``lr_width`` x ``lr_height`` frame."""
     return macs_per_pixel(config) * lr_width * lr_height / 1e9
+
+
+def start_from_description(source: ModelConfig, target: ModelConfig) -> str:
+    """How a ``target`` model starts from a trained ``source``: "fine-tune", an x2 -> x4 transfer, or growth.
+
+    Raises :class:`SesrError` with a sentence when ``target`` cannot start from ``source`` (it is smaller).
+    """
+    same_shape = (source.m, source.f, source.p) == (target.m, target.f, target.p)
+    transfer = f"x{source.scale} -> x{target.scale} transfer (all but the output block)"
+    if same_shape:
+        return "fine-tune" if source.scale == target.scale else transfer
+    if target.m < source.m or target.f < source.f:
+        raise SesrError(f"Cannot start from a {source.name} model: {target.name} has fewer blocks or features "
+                        f"(m {target.m} < {source.m} or f {target.f} < {source.f}); pick a smaller run to grow from.")
+    grow = f"grow {source.name} into {target.name} (the same function to start with)"
+    return grow if source.scale == target.scale else f"{grow}, with {transfer}"

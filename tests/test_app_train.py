@@ -130,3 +130,37 @@ def test_without_tensorflow_the_page_says_how_to_add_it(qtbot, app_home, monkeyp
     from app.train_job import install_message
 
     assert "full bundle" in install_message("tensorflow")
+
+
+def test_start_from_lists_shipped_records_and_says_what_starting_from_them_does(qtbot, window, tmp_path):
+    from sesr_core.errors import SesrError
+    from sesr_core.training_records import shipped_records
+
+    form = window.train.form
+    if form is None:
+        pytest.skip("the training extra (TensorFlow) is not installed: the page shows no form")
+    records = {r.spec.model.scale: r for r in shipped_records() if r.spec.model.preset == "M5"}
+    if 2 not in records:
+        pytest.skip("no shipped SESR-M5 x2 training record in resources/models/records")
+    picker = form.init_from
+    labels = [picker.combo.itemText(i) for i in range(picker.combo.count())]
+    assert labels[0].startswith("Nothing") and labels[-1].startswith("Other")
+    assert any(label.startswith("SESR-M5-x2 (shipped)") for label in labels)
+
+    form.data_dirs.clear()
+    form.add_data_dir(str(tmp_path))
+    picker.set_path(records[2].path)
+    form.scale.setCurrentIndex(0)
+    form.preset.setCurrentText("M5")
+    assert "fine-tune" in picker.hint.text()
+    assert form.spec().init_from == str(records[2].path)
+    form.scale.setCurrentIndex(1)
+    assert "x2 -> x4 transfer" in picker.hint.text()
+    form.preset.setCurrentText("M11")
+    assert "grow SESR-M5-x2 into SESR-M11-x4" in picker.hint.text()
+    form.preset.setCurrentText("M3")
+    assert "fewer blocks" in picker.hint.text()
+    with pytest.raises(SesrError, match="fewer blocks"):
+        form.spec()
+    picker.set_path(None)
+    assert picker.path() == "" and form.spec().init_from is None

@@ -93,7 +93,9 @@ class TrainPage(QWidget):
             from app.widgets.train_form import TrainForm
 
             self.form = TrainForm()
+            self.form.init_from.refresh(self.runs_dir.path())
             self.form.restore(self.settings)
+            self.runs_dir.changed.connect(self.form.init_from.refresh)
             scroll = QScrollArea(widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)
             scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
             scroll.setWidget(self.form)
@@ -295,6 +297,8 @@ class TrainPage(QWidget):
 
     def _on_succeeded(self, summary: dict) -> None:
         self.resumable = False
+        if self.form is not None:
+            self.form.init_from.refresh(self.runs_dir.path())
         self.stats["eta"].setText("done")
         name = summary.get("model_name")
         if name:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from app.formatting import compact
 from app.settings import Settings
 from app.widgets.folder_field import PathField
+from app.widgets.start_from_picker import StartFromPicker
 from sesr_core.errors import SesrError
 from sesr_core.presets import PRESETS, ModelConfig, collapsed_params, macs_per_pixel
 from sesr_core.training.spec import TrainSpec
@@ -53,7 +54,7 @@ class TrainForm(QWidget):
         self.scale = QComboBox()
         self.scale.addItem("×2", 2)
         self.scale.addItem("×4", 4)
-        self.init_from = PathField("folder", "x2 run folder to start from (recommended)")
+        self.init_from = StartFromPicker()
         self.blocks = QComboBox()
         self.blocks.addItem("Collapsed (fast)", "collapsed")
         self.blocks.addItem("Expanded (over-parameterised)", "expanded")
@@ -160,7 +161,6 @@ class TrainForm(QWidget):
                 box.blockSignals(False)
         for box in (self.m, self.f, self.p):
             box.setEnabled(custom)
-        self.init_from.setEnabled(self.scale.currentData() == 4)
         if self.qat.isChecked():
             self.activation.setCurrentText("relu")
         self.activation.setEnabled(not self.qat.isChecked())
@@ -170,7 +170,9 @@ class TrainForm(QWidget):
             self.cost.setText(f"{compact(macs_per_pixel(config))} MACs per LR pixel · "
                               f"{compact(collapsed_params(config))} parameters")
         except SesrError as err:
+            config = None
             self.cost.setText(str(err))
+        self.init_from.set_target(config)
         self.changed.emit()
 
     def model_config(self) -> ModelConfig:
@@ -184,12 +186,14 @@ class TrainForm(QWidget):
         if not data:
             raise SesrError("Add at least one folder of high-resolution training images (Data > Training).")
         qat = self.qat.isChecked()
-        init_from = self.init_from.path() if self.scale.currentData() == 4 and self.init_from.path() else None
+        problem = self.init_from.problem()
+        if problem:
+            raise SesrError(problem)
         return TrainSpec(
             model=self.model_config(), data_dirs=tuple(data), val_dir=self.val_dir.path() or None,
             steps=self.steps.value(), batch_size=self.batch.value(), patch_size=self.patch.value(),
             learning_rate=self.learning_rate.value(), linear_block=self.blocks.currentData(), qat=qat,
-            qat_steps=self.qat_steps.value() if qat else 0, init_from=init_from,
+            qat_steps=self.qat_steps.value() if qat else 0, init_from=self.init_from.path() or None,
             eval_every=self.eval_every.value(), checkpoint_every=max(100, self.eval_every.value()))
 
     def set_spec(self, spec: TrainSpec) -> None:

@@ -23,18 +23,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from sesr_core.errors import SesrError
-from sesr_core.presets import ModelConfig
+from sesr_core.presets import ModelConfig, start_from_description
 from sesr_core.training._tf import keras
 from sesr_core.training.blocks import LinearBlock, collapse_linear_block
 from sesr_core.training.network import block_names
-
-
-def check_growable(source: ModelConfig, target: ModelConfig) -> None:
-    """Raise a clear error unless ``target`` can start from ``source`` by growth."""
-    if target.m < source.m or target.f < source.f:
-        raise SesrError(f"Cannot start from a {source.name} model: {target.name} has fewer blocks or features "
-                        f"(m {target.m} < {source.m} or f {target.f} < {source.f}); pick a smaller run to grow from.")
 
 
 def factorise_block(kernel: np.ndarray, bias: np.ndarray, fresh_expand: np.ndarray,
@@ -67,7 +59,7 @@ def grow_weights(source: keras.Model, source_config: ModelConfig,
 
     With another scale the output block is left as initialised (x2 -> x4 transfer), as in :func:`transfer_weights`.
     """
-    check_growable(source_config, target_config)
+    start_from_description(source_config, target_config)  # raises when the target is smaller
     f_old = source_config.f
     source_blocks = set(block_names(source_config))
     grown = []

@@ -29,6 +29,7 @@ from sesr_core.jobs import (
     ignore_events,
 )
 from sesr_core.pairs import ImagePair, load_eval_pairs
+from sesr_core.presets import start_from_description
 from sesr_core.training._tf import keras, tf
 from sesr_core.training.calibration import calibration_pairs
 from sesr_core.training.data import collect_image_files, load_pairs, patch_dataset
@@ -139,8 +140,10 @@ def _check_inputs(spec: TrainSpec) -> None:
     collect_image_files(spec.data_dirs)
     if spec.val_dir and not Path(spec.val_dir).is_dir():
         raise SesrError(f"The validation folder '{spec.val_dir}' does not exist; check --val.")
-    if spec.init_from and not (Path(spec.init_from) / "spec.json").is_file():
-        raise SesrError(f"'{spec.init_from}' is not a training run folder; check --init-from.")
+    if spec.init_from:
+        if not (Path(spec.init_from) / "spec.json").is_file():
+            raise SesrError(f"'{spec.init_from}' is not a training run folder; check --init-from.")
+        start_from_description(TrainSpec.load(Path(spec.init_from)).model, spec.model)
 
 
 def _prepare(spec: TrainSpec, run: RunFolder, strategy: tf.distribute.Strategy, emit: EventCallback,
@@ -187,7 +190,8 @@ def _fp32_phase(context: _Context) -> keras.Model:
         if spec.init_from:
             source, source_spec = restore_fp32_model(spec.init_from)
             copied = transfer_weights(source, source_spec.model, model, spec.model)
-            context.log(f"Initialised {len(copied)} layers from {spec.init_from}: {', '.join(copied)}.")
+            how = start_from_description(source_spec.model, spec.model)
+            context.log(f"Initialised {len(copied)} layers from {spec.init_from} ({how}): {', '.join(copied)}.")
         _save(context, "fp32", model, optimizer, 0)
     _loop(context, "fp32", model, optimizer, first_step=0, last_step=spec.steps)
     return model
