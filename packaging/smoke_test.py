@@ -257,6 +257,27 @@ def check_training(bundle: Bundle, work: Path) -> str:
     return f"M3 x2, 5 + 5 QAT steps, exported and upscaled with in {seconds:.0f} s"
 
 
+def check_bundled_record(bundle: Bundle, work: Path) -> str:
+    """The full bundle carries the shipped models' training records, and training starts from one (2 steps)."""
+    specs = sorted(bundle.folder.rglob("resources/models/records/*/spec.json"))
+    if not specs:
+        raise SmokeFailure("the full bundle has no training records under resources/models/records")
+    record = specs[0].parent
+    data = work / "record-data"
+    data.mkdir()
+    shutil.copy(SAMPLES / "coffee.png", data / "coffee.png")
+    spec = json.loads(specs[0].read_text())["model"]
+    run = work / "from-record"
+    bundle.run("train", "--preset", spec["preset"], "--scale", str(spec["scale"]), "--activation", spec["activation"],
+               "--steps", "2",
+               "--batch-size", "2", "--patch-size", "24", "--init-from", str(record), "--data", str(data),
+               "--out", str(run), "--no-export", timeout=900)
+    log = (run / "train.log").read_text()
+    if "Initialised" not in log or "(fine-tune)" not in log:
+        raise SmokeFailure(f"training did not start from the bundled record {record.name}: {log[-400:]!r}")
+    return f"{len(specs)} records bundled; 2 steps fine-tuning {record.name} from it"
+
+
 # --------------------------------------------------------------------------------------------------------------- main
 
 def unpack(archive: Path, into: Path) -> Path:
@@ -364,6 +385,7 @@ def main(argv: list[str] | None = None) -> int:
             step("train from the lite bundle explains itself", check_lite_train, bundle, work)
         elif args.train:
             step("5-step M3 training run from the bundled CLI", check_training, bundle, work)
+            step("fine-tune a bundled training record", check_bundled_record, bundle, work)
     except SmokeFailure as err:
         print(f"FAIL {err}")
         counts["failed"] += 1
