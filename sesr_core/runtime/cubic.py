@@ -5,11 +5,11 @@ pixel-centre convention). With ``a = -0.75`` and no shift this is the common "bi
 (OpenCV's ``INTER_CUBIC``); the MATLAB-exact ``imresize`` (``a = -0.5``, antialiased) is
 :mod:`sesr_core.imaging.bicubic`.
 
-For each output phase the kernel has fixed weights, so both passes are batched matrix products on strided views
-(BLAS, no copies): the vertical one is ``s x 5`` weights times five input rows, giving the ``s`` output rows of each
-input row already interleaved; the horizontal one maps a few input pixels (and channels) to their output pixels with
-one small banded matrix. Integer images are computed in
-float32, rounded (half up) and saturated to their own dtype; float images keep their dtype.
+For each output phase the kernel has fixed weights, so each pass is a batched matrix product on a strided view
+(BLAS): ``s x 5`` weights times five input rows give the ``s`` output rows of each input row already interleaved;
+the horizontal pass does the same on the transposed image. Five-tap products come out bit-identical wherever a pixel
+sits, so a tile gives exactly the whole image's pixels. Integer images are computed in float32, rounded (half up) and
+saturated to their own dtype; float images keep their dtype.
 """
 
 from __future__ import annotations
@@ -17,12 +17,11 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided, sliding_window_view
+from numpy.lib.stride_tricks import sliding_window_view
 
 from sesr_core.runtime.blas import chunks
 
 TAPS = 5  # input samples i-2 .. i+2 cover every phase of a 4-tap kernel shifted by less than half a pixel
-_BLOCK = 8  # output-phase groups per horizontal matrix product
 
 
 def keys_kernel(x: np.ndarray, a: float) -> np.ndarray:
@@ -90,38 +89,25 @@ def _to_integer_half_up(values: np.ndarray, dtype: np.dtype, shape: tuple[int, .
     return out
 
 
-def _band(weights: np.ndarray, channels: int) -> np.ndarray:
-    """The horizontal pass on ``_BLOCK`` pixels as one matrix: ``(_BLOCK + 4) * C`` inputs to ``_BLOCK * s * C``."""
-    scale = weights.shape[0]
-    band = np.zeros((_BLOCK + TAPS - 1, channels, _BLOCK, scale, channels), dtype=weights.dtype)
-    for pixel in range(_BLOCK):
-        for channel in range(channels):
-            band[pixel:pixel + TAPS, channel, pixel, :, channel] = weights.T
-    return band.reshape((_BLOCK + TAPS - 1) * channels, _BLOCK * scale * channels)
-
-
 def _horizontal(image: np.ndarray, weights: np.ndarray, work: type, offset: float = 0.0) -> np.ndarray:
-    """Columns upscaled, plus ``offset``: ``(H + 4, >= sW * C)`` in ``work`` dtype, rows 0-1 and H+2..H+3 replicating
+    """Columns upscaled, plus ``offset``: ``(H + 4, sW * C)`` in ``work`` dtype, rows 0-1 and H+2..H+3 replicating
     the edges.
 
-    Every block of ``_BLOCK`` output-phase groups is one small matrix product on a strided view of the input (no
-    copy); the products are batched over blocks and cut into row chunks (:mod:`sesr_core.runtime.blas`).
+    The image is transposed so that its columns are rows, and the columns go through :func:`_vertical`: every
+    output value is then the same five-tap product wherever its pixel sits in the array. (OpenBLAS's kernels for
+    wider products round differently at different row and column offsets, which made a tile differ from the whole
+    image in the last bit, and now and then in an output level.)
     """
     height, width = image.shape[:2]
     channels = int(np.prod(image.shape[2:], dtype=int))
-    blocks = -(-width // _BLOCK)
-    pad = ((0, 0), (2, 2 + blocks * _BLOCK - width), *((0, 0),) * (image.ndim - 2))
-    padded = np.pad(image, pad, mode="edge").astype(work, copy=False).reshape(height, -1)
+    padded = np.pad(image, ((0, 0), (2, 2), *((0, 0),) * (image.ndim - 2)), mode="edge")
+    columns = np.ascontiguousarray(np.moveaxis(padded, 1, 0).reshape(width + 4, height * channels), dtype=work)
     if offset:
-        padded += work(offset)  # a constant goes through unchanged (the weights of every phase sum to 1)
-    band = _band(weights, channels)
-    inner, outer = band.shape
-    wide = np.empty((height + 4, blocks, outer), dtype=work)
-    item = padded.itemsize
-    for start, stop in chunks(height, inner * outer):
-        rows = padded[start:stop]
-        windows = as_strided(rows, (blocks, stop - start, inner), (_BLOCK * channels * item, rows.strides[0], item))
-        np.matmul(windows, band, out=wide[start + 2:stop + 2].transpose(1, 0, 2))
+        columns += work(offset)  # a constant goes through unchanged (the weights of every phase sum to 1)
+    upscaled = _vertical(columns, weights, width, height * channels)  # (sW, H * C)
+    scale = weights.shape[0]
+    wide = np.empty((height + 4, width * scale, channels), dtype=work)
+    wide[2:height + 2] = upscaled.reshape(width * scale, height, channels).transpose(1, 0, 2)
     wide[:2] = wide[2]
     wide[height + 2:] = wide[height + 1]
     return wide.reshape(height + 4, -1)
