@@ -108,5 +108,5 @@ def start_from_description(source: ModelConfig, target: ModelConfig) -> str:
     if target.m < source.m or target.f < source.f:
         raise SesrError(f"Cannot start from a {source.name} model: {target.name} has fewer blocks or features "
                         f"(m {target.m} < {source.m} or f {target.f} < {source.f}); pick a smaller run to grow from.")
-    grow = f"grow {source.name} into {target.name} (the same function to start with)"
+    grow = f"grow {source.name} into {target.name}, starting as the same function"
     return grow if source.scale == target.scale else f"{grow}, with {transfer}"
