@@ -18,7 +18,7 @@ from sesr_core.presets import ModelConfig  # noqa: E402
 from sesr_core.runtime.sr_model import SRModel  # noqa: E402
 from sesr_core.training._tf import tf  # noqa: E402
 from sesr_core.training.calibration import calibration_pairs  # noqa: E402
-from sesr_core.training.export_run import _quantized_model, export_run  # noqa: E402
+from sesr_core.training.export_run import _parent_run_summary, _quantized_model, export_run  # noqa: E402
 from sesr_core.training.network import collapsed_from_training  # noqa: E402
 from sesr_core.training.range_search import activation_ranges, mean_psnr, refine_activation_ranges  # noqa: E402
 from sesr_core.training.run_folder import RunFolder  # noqa: E402
@@ -205,3 +205,7 @@ def test_card_of_a_run_started_from_another_records_the_parent(qat_run, folders,
     assert parent["name"] == qat_run.name and parent["model"] == MODEL.name
     assert parent["steps"] == 30 and parent["wall_time_seconds"] > 0
     assert card["training"]["qat_steps"] == 4 and card["training"]["steps"] == 0
+    # A run started from the QAT-only child takes fp32 weights that 30 steps of the grandparent made
+    grandchild = _parent_run_summary(spec.with_changes(init_from=str(tmp_path / "child")))
+    assert grandchild["name"] == "child" and grandchild["steps"] == 30
+    assert grandchild["wall_time_seconds"] == parent["wall_time_seconds"]

@@ -34,15 +34,30 @@ def _quantized_model(run: RunFolder, spec: TrainSpec, which: str):
     return quantized
 
 
+def _fp32_history(run_dir: Path, depth: int = 8) -> tuple[int, float]:
+    """fp32 steps and wall time behind a run's fp32 weights, its ancestors' included: the run it started from
+    (``init_from``) or, in a shipped training record, the run kept in ``parent-run/``."""
+    spec, state = TrainSpec.load(run_dir), RunFolder(run_dir).read_state()
+    steps = min(int(state.get("step", 0)), spec.steps)
+    seconds = float(state.get("elapsed_seconds", 0.0)) if steps else 0.0  # a QAT-only run adds no fp32 time
+    parent = Path(spec.init_from) if spec.init_from else None
+    if parent is None or not (parent / "spec.json").is_file():
+        parent = run_dir / "parent-run"
+    if depth > 0 and (parent / "spec.json").is_file():
+        more_steps, more_seconds = _fp32_history(parent, depth - 1)
+        steps, seconds = steps + more_steps, seconds + more_seconds
+    return steps, seconds
+
+
 def _parent_run_summary(spec: TrainSpec) -> dict | None:
-    """Name, model, steps and wall time of the run this one started from (``init_from``), when it is still there."""
+    """Name and model of the run this one started from (``init_from``), when it is still there, and the fp32 steps
+    and wall time behind the weights taken from it."""
     if not spec.init_from or not (Path(spec.init_from) / "spec.json").is_file():
         return None
-    parent = RunFolder(Path(spec.init_from))
-    parent_spec, state = TrainSpec.load(parent.root), parent.read_state()
-    return {"name": parent.root.name, "model": parent_spec.model.name,
-            "steps": min(int(state.get("step", 0)), parent_spec.steps),
-            "wall_time_seconds": round(float(state.get("elapsed_seconds", 0.0)), 1)}
+    parent = Path(spec.init_from)
+    steps, seconds = _fp32_history(parent)
+    return {"name": parent.name, "model": TrainSpec.load(parent).model.name, "steps": steps,
+            "wall_time_seconds": round(seconds, 1)}
 
 
 def export_run(run_dir: str | Path, precision: str, out_path: str | Path | None = None, which: str = "last",
