@@ -269,9 +269,8 @@ def check_bundled_record(bundle: Bundle, work: Path) -> str:
     spec = json.loads(specs[0].read_text())["model"]
     run = work / "from-record"
     bundle.run("train", "--preset", spec["preset"], "--scale", str(spec["scale"]), "--activation", spec["activation"],
-               "--steps", "2",
-               "--batch-size", "2", "--patch-size", "24", "--init-from", str(record), "--data", str(data),
-               "--out", str(run), "--no-export", timeout=900)
+               "--steps", "2", "--batch-size", "2", "--patch-size", "24", "--init-from", str(record),
+               "--data", str(data), "--out", str(run), "--no-export", timeout=900)
     log = (run / "train.log").read_text()
     if "Initialised" not in log or "(fine-tune)" not in log:
         raise SmokeFailure(f"training did not start from the bundled record {record.name}: {log[-400:]!r}")

@@ -35,7 +35,8 @@ def _quantized_model(run: RunFolder, spec: TrainSpec, which: str):
 
 
 def _fp32_history(run_dir: Path, depth: int = 8) -> tuple[int, float]:
-    """fp32 steps and wall time behind a run's fp32 weights, its ancestors' included: the run it started from
+    """fp32 steps behind a run's fp32 weights, and the wall time of the runs that made them (a run's time includes
+    its own QAT phase, if any; a QAT-only run adds none), its ancestors' included: the run it started from
     (``init_from``) or, in a shipped training record, the run kept in ``parent-run/``."""
     spec, state = TrainSpec.load(run_dir), RunFolder(run_dir).read_state()
     steps = min(int(state.get("step", 0)), spec.steps)
