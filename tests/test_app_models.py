@@ -82,3 +82,18 @@ def test_shipped_models_cannot_be_deleted_or_renamed(window, tiny_models, tmp_pa
     assert "shipped model and cannot be deleted" in page.banner.message()
     assert (shipped / "tiny-x2-int8.tflite").is_file()
     assert "shipped" in page.table.item(0, 7).text()
+
+
+def test_a_models_card_says_what_it_started_from():
+    from app.widgets.model_card_view import card_html
+
+    started = [e for e in list_models() if e.shipped and (e.card.get("training") or {}).get("parent_run")]
+    assert started, "shipped models record the run they started from"
+    for entry in started:
+        parent = entry.card["training"]["parent_run"]
+        text = card_html(entry)
+        assert f"{parent['steps']:,} fp32 steps" in text
+        if parent["name"] == parent["model"]:  # started from a shipped model's record: named once
+            assert f"{parent['name']}: " in text and f"({parent['model']}" not in text
+        else:  # a run folder: its name, then the model it holds
+            assert f"{parent['name']} ({parent['model']}): " in text

@@ -14,6 +14,16 @@ def _rows(pairs: list[tuple[str, object]]) -> str:
     return f"<table cellspacing='2'>{cells}</table>" if cells else "<p style='color:gray'>—</p>"
 
 
+def _started_from(parent: dict) -> str:
+    """The run a model started from: its name (and model when the run is named otherwise), the fp32 steps behind
+    its weights and the wall time of the runs that made them."""
+    label = parent["name"] if parent["name"] == parent["model"] else f"{parent['name']} ({parent['model']})"
+    text = f"{label}: {count(parent['steps'])} fp32 steps"
+    if parent.get("wall_time_seconds"):
+        text += f", {duration(parent['wall_time_seconds'])} of training"
+    return text
+
+
 def card_html(entry: CatalogEntry) -> str:
     """The card of ``entry`` as an HTML fragment."""
     card = entry.card
@@ -32,10 +42,7 @@ def card_html(entry: CatalogEntry) -> str:
     qat_steps = training.get("qat_steps") if training.get("qat") else 0
     fp32_steps = training.get("steps")
     parent = training.get("parent_run") or {}
-    started_from = training.get("init_from")
-    if parent:
-        started_from = f"{parent['name']} ({parent['model']}, {count(parent['steps'])} steps" + \
-            (f", {duration(parent['wall_time_seconds'])})" if parent.get("wall_time_seconds") else ")")
+    started_from = _started_from(parent) if parent else training.get("init_from")
     trained = _rows([
         ("Data", ", ".join(training.get("data") or [])),
         ("Steps (fp32)", count(fp32_steps) if fp32_steps else None),
