@@ -6,41 +6,58 @@ Writes resources/models/NAME.tflite (int8) and NAME-fp32.tflite with their cards
 folder, normally Set5), and resources/models/records/NAME/: the run's spec, history, log and state, and its final fp32
 checkpoint with the expanded linear-block weights (model only, no optimiser), so that the record is itself a run
 folder that `sesr train --init-from` and the Train page accept for fine-tuning or x2 -> x4 transfer. When the run
-started from another run (`--init-from`), that run's spec, history, log and state go into `parent-run/`.
+started from another run (`--init-from`), that run's spec, history, log and state go into `parent-run/` (with that
+run's own `parent-run/`, and so on).
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import tempfile
 from pathlib import Path
 
 from sesr_core.catalog import RESOURCES
 from sesr_core.training._tf import tf
 from sesr_core.training.export_run import export_run
 from sesr_core.training.run_folder import RunFolder
-from sesr_core.training.spec import TrainSpec
 from sesr_core.training.transfer import restore_fp32_model
 
 RECORD_FILES = ("spec.json", "history.jsonl", "train.log", "state.json")
 
 
-def write_record(run: RunFolder, record: Path) -> None:
-    """Copy the run's small files and save its final fp32 weights as a model-only checkpoint."""
-    if record.exists():
-        shutil.rmtree(record)
-    record.mkdir(parents=True)
+def copy_record_files(source: Path, target: Path) -> None:
+    """Copy a run's small files into ``target``, with the ``parent-run/`` it keeps in turn (so the chain of runs
+    behind a model stays readable when the runs themselves are gone)."""
+    target.mkdir(parents=True)
     for name in RECORD_FILES:
-        if (run.root / name).is_file():
-            shutil.copy2(run.root / name, record / name)
-    parent = TrainSpec.load(run.root).init_from
-    if parent and Path(parent).is_dir():
-        (record / "parent-run").mkdir()
-        for name in RECORD_FILES:
-            if (Path(parent) / name).is_file():
-                shutil.copy2(Path(parent) / name, record / "parent-run" / name)
+        if (source / name).is_file():
+            shutil.copy2(source / name, target / name)
+    if (source / "parent-run").is_dir():
+        shutil.copytree(source / "parent-run", target / "parent-run")
+
+
+def write_record(run: RunFolder, record: Path) -> None:
+    """Copy the run's small files and save its final fp32 weights as a model-only checkpoint.
+
+    The run may have started from the very record it replaces (a new QAT of a shipped model): its parent's files
+    are read before the old record is removed.
+    """
     model, spec = restore_fp32_model(run.root, "last")
     step = min(int(run.read_state().get("step", spec.steps)), spec.steps)
+    with tempfile.TemporaryDirectory() as stash:
+        parent_files = None
+        if spec.init_from and (Path(spec.init_from) / "spec.json").is_file():
+            parent_files = Path(stash) / "parent-run"
+            copy_record_files(Path(spec.init_from), parent_files)
+        if record.exists():
+            shutil.rmtree(record)
+        record.mkdir(parents=True)
+        for name in RECORD_FILES:
+            if (run.root / name).is_file():
+                shutil.copy2(run.root / name, record / name)
+        if parent_files is not None:
+            shutil.move(parent_files, record / "parent-run")
     manager = tf.train.CheckpointManager(tf.train.Checkpoint(model=model), str(RunFolder(record).checkpoints("fp32")),
                                          max_to_keep=1, checkpoint_name="ckpt")
     manager.save(checkpoint_number=step)

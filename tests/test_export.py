@@ -118,16 +118,20 @@ def test_range_refinement_narrows_ranges_and_never_loses_calibration_psnr(qat_ru
         assert float(lo.numpy()) == pytest.approx(before[name][0] * factor)
 
 
-def test_int8_file_matches_the_fake_quant_model_within_one_step(qat_run, folders):
-    path, card = export_run(qat_run, "int8")
-    model = SRModel(path)
-    spec = TrainSpec.load(qat_run)
-    fake_quant = _quantized_model(RunFolder(qat_run), spec, "last")
-    # The file carries the refined ranges: narrow the fake-quant model's by the factors its card records.
+def fake_quant_as_exported(run, card: dict):
+    """The run's fake-quant model with the refined ranges its int8 file carries (the factors its card records)."""
+    fake_quant = _quantized_model(RunFolder(run), TrainSpec.load(run), "last")
     for name, (lo, hi) in activation_ranges(fake_quant).items():
         factor = card["quantization"]["range_refinement"]["factors"][name]
         lo.assign(lo * factor)
         hi.assign(hi * factor)
+    return fake_quant
+
+
+def test_int8_file_matches_the_fake_quant_model_within_one_step(qat_run, folders):
+    path, card = export_run(qat_run, "int8")
+    model = SRModel(path)
+    fake_quant = fake_quant_as_exported(qat_run, card)
     lr = load_eval_pairs(folders[1], 2)[0].lr
     expected = fake_quant(lr[None, :, :, None], training=False).numpy()[0, :, :, 0]
     got = model.upscale_y(lr)
@@ -209,3 +213,46 @@ def test_card_of_a_run_started_from_another_records_the_parent(qat_run, folders,
     grandchild = _parent_run_summary(spec.with_changes(init_from=str(tmp_path / "child")))
     assert grandchild["name"] == "child" and grandchild["steps"] == 30
     assert grandchild["wall_time_seconds"] == parent["wall_time_seconds"]
+
+
+
+def test_a_record_retrained_from_itself_counts_its_parent_runs_steps(qat_run, tmp_path):
+    """A shipped record re-made by a QAT-only run started from it names itself as ``init_from``; its fp32 history
+    is then the one kept in ``parent-run/``, not a loop over itself."""
+    record = tmp_path / "SESR-T"
+    shutil.copytree(qat_run, record / "parent-run", ignore=shutil.ignore_patterns("checkpoints", "models", "best"))
+    TrainSpec.load(qat_run).with_changes(steps=0, qat_steps=4, init_from=str(record)).save(record)
+    (record / "state.json").write_text(json.dumps({"step": 34, "elapsed_seconds": 9.0}))
+    parent = _parent_run_summary(TrainSpec.load(qat_run).with_changes(init_from=str(record)))
+    assert parent["steps"] == 30
+    assert parent["wall_time_seconds"] == pytest.approx(RunFolder(qat_run).read_state()["elapsed_seconds"], abs=0.1)
+
+def residual_quant(path) -> tuple[float, int]:
+    """(scale, zero point) of the int8 residual the file adds to its input: the output block's output."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=str(path))
+    tensors = {t["index"]: t for t in interpreter.get_tensor_details()}
+    adds = [op for op in interpreter._get_ops_details() if op["op_name"] == "ADD"]
+    scale, zero = tensors[adds[-1]["inputs"][0]]["quantization"]
+    return float(scale), int(zero)
+
+
+def test_residual_grid_puts_the_residual_on_whole_grey_levels(qat_run, folders, tmp_path):
+    """With --qat-residual-grid the output block's int8 step is one grey level (zero at 0): input, residual and
+    output share one grid, so the global residual's sum is exact. Its range is not refined (nothing to learn)."""
+    spec = TrainSpec(model=MODEL, data_dirs=(str(folders[0]),), val_dir=str(folders[1]), steps=0, qat=True,
+                     qat_steps=8, qat_residual_grid=True, batch_size=8, patch_size=24, eval_every=40,
+                     init_from=str(qat_run))
+    train(spec, tmp_path / "grid")
+    path, card = export_run(tmp_path / "grid", "int8")
+    assert residual_quant(path) == (pytest.approx(1 / 255, rel=1e-6), 0)
+    assert not any("output_block" in name for name in card["quantization"]["range_refinement"]["factors"])
+    learnt = residual_quant(export_run(qat_run, "int8", tmp_path / "learnt.tflite")[0])
+    assert learnt[0] != pytest.approx(1 / 255, rel=1e-3)  # without the flag the range is learnt
+    model = SRModel(path)
+    lr = load_eval_pairs(folders[1], 2)[0].lr
+    fake_quant = fake_quant_as_exported(tmp_path / "grid", card)
+    expected = fake_quant(lr[None, :, :, None], training=False).numpy()[0, :, :, 0]
+    steps = np.rint(np.abs(model.upscale_y(lr) - expected) / model.output_quant[0])
+    assert np.mean(steps <= 1) > 0.999 and steps.max() <= 3

@@ -37,6 +37,9 @@ def register(commands) -> None:
     parser.add_argument("--qat-learning-rate", type=float, default=5e-5)
     parser.add_argument("--qat-frozen-steps", type=int, metavar="N",
                         help="train the last N QAT steps with int8 ranges refined and frozen (default: a quarter)")
+    parser.add_argument("--qat-residual-grid", action="store_true",
+                        help="pin the int8 residual the network adds to its input to whole grey levels, so the output "
+                        "is rounded once")
     parser.add_argument("--init-from", metavar="RUN_DIR",
                         help="start from a trained run: the same model (fine-tune), its x2 run for x4, or a smaller "
                         "model to grow from (e.g. M5 for M11)")
@@ -74,8 +77,8 @@ def spec_from_args(args):
         model=config, data_dirs=tuple(_absolute(d) for d in args.data), val_dir=_absolute(args.val),
         steps=args.steps, batch_size=args.batch_size, patch_size=args.patch_size, learning_rate=args.learning_rate,
         lr_schedule=args.schedule, warmup_steps=args.warmup_steps, linear_block=args.linear_block, qat=args.qat,
-        qat_steps=qat_steps, qat_learning_rate=args.qat_learning_rate,
-        qat_frozen_steps=args.qat_frozen_steps, init_from=_absolute(args.init_from),
+        qat_steps=qat_steps, qat_learning_rate=args.qat_learning_rate, qat_frozen_steps=args.qat_frozen_steps,
+        qat_residual_grid=args.qat_residual_grid, init_from=_absolute(args.init_from),
         hr_rescales=tuple(args.hr_rescale), strategy=args.strategy, eval_every=args.eval_every,
         checkpoint_every=args.checkpoint_every, seed=args.seed)
 

@@ -28,7 +28,7 @@ def _quantized_model(run: RunFolder, spec: TrainSpec, which: str):
     if latest is None:
         return None
     fp32_model, _ = restore_fp32_model(run.root, "last")
-    quantized = quantize_collapsed_model(collapsed_from_training(fp32_model, spec.model))
+    quantized = quantize_collapsed_model(collapsed_from_training(fp32_model, spec.model), spec.qat_residual_grid)
     tf.train.Checkpoint(model=quantized).restore(latest).expect_partial()
     pin_input_range(quantized)
     return quantized
@@ -42,8 +42,8 @@ def _fp32_history(run_dir: Path, depth: int = 8) -> tuple[int, float]:
     steps = min(int(state.get("step", 0)), spec.steps)
     seconds = float(state.get("elapsed_seconds", 0.0)) if steps else 0.0  # a QAT-only run adds no fp32 time
     parent = Path(spec.init_from) if spec.init_from else None
-    if parent is None or not (parent / "spec.json").is_file():
-        parent = run_dir / "parent-run"
+    if parent is None or not (parent / "spec.json").is_file() or parent.resolve() == Path(run_dir).resolve():
+        parent = run_dir / "parent-run"  # a shipped record that was re-trained from itself names itself
     if depth > 0 and (parent / "spec.json").is_file():
         more_steps, more_seconds = _fp32_history(parent, depth - 1)
         steps, seconds = steps + more_steps, seconds + more_seconds

@@ -9,6 +9,10 @@ Both ends of the network are pinned to the 8-bit grid of the image, [0, 1] in st
 point -128): the input, so every 8-bit Y value is one int8 value, and the output clip, so every int8 output value is
 one 8-bit grey level. Left to tfmot's moving average the clip's range ends a little under 1 (0.9966 in our M5 x2
 run); then each output step is 0.9966 grey levels and rounding to 8 bits a second time cost 0.04 dB on Set5.
+
+Optionally (``residual_on_grid``) the output block, the residual the network adds to its input, is pinned to the same
+grid: [-128, 127] / 255, one grey level per int8 step. The global residual's sum is then exact and the output is
+rounded once, where a learnt range rounds the residual to its own step first and the sum to grey levels again.
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from sesr_core.training.network import DepthToSpace
 
 INPUT_RANGE = (0.0, 1.0)
 OUTPUT_RANGE = (0.0, 1.0)
+RESIDUAL_RANGE = (-128 / 255, 127 / 255)
 CLIP_LAYER = "clip"
+RESIDUAL_LAYER = "output_block"
 
 
 def _tfmot():
@@ -55,15 +61,13 @@ def _pass_through_config():
 
 
 def _fixed_output_config():
-    tfmot = _tfmot()
     pass_through = _pass_through_config()
 
     class FixedOutputQuantizeConfig(pass_through):
         """Output quantised over exactly [0, 1] with 256 levels: for the final clip to the image range."""
 
         def get_output_quantizers(self, layer):
-            return [tfmot.quantization.keras.quantizers.FixedQuantizer(
-                num_bits=8, init_min=OUTPUT_RANGE[0], init_max=OUTPUT_RANGE[1], narrow_range=False)]
+            return [_fixed_quantizer(OUTPUT_RANGE)]
 
     return FixedOutputQuantizeConfig
 
@@ -73,8 +77,16 @@ def _custom_objects() -> dict:
             "FixedOutputQuantizeConfig": _fixed_output_config()}
 
 
-def quantize_collapsed_model(model: keras.Model) -> keras.Model:
-    """A fake-quantised copy of a collapsed SESR model (weights carried over), ready for QAT and int8 export."""
+def _fixed_quantizer(value_range: tuple[float, float]):
+    return _tfmot().quantization.keras.quantizers.FixedQuantizer(
+        num_bits=8, init_min=value_range[0], init_max=value_range[1], narrow_range=False)
+
+
+def quantize_collapsed_model(model: keras.Model, residual_on_grid: bool = False) -> keras.Model:
+    """A fake-quantised copy of a collapsed SESR model (weights carried over), ready for QAT and int8 export.
+
+    ``residual_on_grid`` pins the output block's int8 output to whole grey levels (see the module docstring).
+    """
     tfmot = _tfmot()
     qkeras = tfmot.quantization.keras
     custom = _custom_objects()
@@ -94,10 +106,24 @@ def quantize_collapsed_model(model: keras.Model) -> keras.Model:
         quantized = qkeras.quantize_apply(annotated)
     # The input is Y in [0, 1]: quantise it over exactly that range in training too, so that QAT learns with the
     # same input grid the int8 file has (tfmot's default moving average would drift to the data's range).
-    _input_quantize_layer(quantized).quantizer = qkeras.quantizers.FixedQuantizer(
-        num_bits=8, init_min=INPUT_RANGE[0], init_max=INPUT_RANGE[1], narrow_range=False)
+    _input_quantize_layer(quantized).quantizer = _fixed_quantizer(INPUT_RANGE)
+    if residual_on_grid:
+        for activation in _residual_layer(quantized)._quantize_activations:
+            activation.quantizer = _fixed_quantizer(RESIDUAL_RANGE)
     pin_input_range(quantized)
     return quantized
+
+
+def _residual_layer(quantized: keras.Model) -> keras.layers.Layer:
+    return quantized.get_layer(f"quant_{RESIDUAL_LAYER}")
+
+
+def fixed_range_prefixes(quantized: keras.Model) -> set[str]:
+    """Name prefixes (``quant_<layer>/post_activation``) of the activation ranges pinned by a fixed quantiser:
+    their range variables are unused, so calibration and range refinement leave them alone."""
+    fixed = _tfmot().quantization.keras.quantizers.FixedQuantizer
+    return {f"{layer.name}/post_activation" for layer in quantized.layers
+            if any(isinstance(a.quantizer, fixed) for a in getattr(layer, "_quantize_activations", None) or [])}
 
 
 def _input_quantize_layer(quantized: keras.Model) -> keras.layers.Layer:
@@ -137,9 +163,12 @@ def calibrate_activation_ranges(quantized: keras.Model, float_model: keras.Model
         for name, out in zip(names, probe(batch, training=False), strict=True):
             low[name] = min(low[name], float(out.numpy().min()))
             high[name] = max(high[name], float(out.numpy().max()))
+    fixed = fixed_range_prefixes(quantized)
     for variable in quantized.weights:
         layer_name, _, var_name = variable.name.partition("/")
         base, kind = layer_name.removeprefix("quant_"), var_name.split(":")[0]
+        if any(variable.name.startswith(prefix) for prefix in fixed):
+            continue
         if base in low and kind in ("post_activation_min", "output_min"):
             value = low[base]
         elif base in high and kind in ("post_activation_max", "output_max"):

@@ -17,6 +17,7 @@ import numpy as np
 from sesr_core.metrics import psnr
 from sesr_core.pairs import ImagePair
 from sesr_core.training._tf import keras
+from sesr_core.training.qat import fixed_range_prefixes
 
 FACTORS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4)
 PASSES = 2
@@ -38,10 +39,14 @@ class RangeRefinement:
 
 
 def activation_ranges(quantized: keras.Model) -> dict[str, tuple]:
-    """The (min, max) variables of every learnt activation range, input to output, by quantiser name."""
+    """The (min, max) variables of every learnt activation range, input to output, by quantiser name (ranges pinned
+    by a fixed quantiser have none to learn and are left out)."""
+    fixed = fixed_range_prefixes(quantized)
     found: dict[str, dict[str, object]] = {}
     for variable in quantized.weights:
         name = variable.name.split(":")[0]
+        if any(name.startswith(prefix) for prefix in fixed):
+            continue
         for kind in _RANGE_KINDS:
             for end in ("min", "max"):
                 if name.endswith(f"/{kind}_{end}"):

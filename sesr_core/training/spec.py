@@ -20,6 +20,8 @@ class TrainSpec:
 
     The last ``qat_frozen_steps`` of QAT (default: a quarter) run with the activation ranges refined and then frozen,
     so the weights learn the ranges the int8 file will have (see :mod:`sesr_core.training.range_search`).
+    ``qat_residual_grid`` pins the output block's int8 output to whole grey levels (see :mod:`sesr_core.training.qat`);
+    off in runs made before it existed, whose QAT checkpoints learnt a range there.
     """
 
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -37,6 +39,7 @@ class TrainSpec:
     qat_steps: int = 0
     qat_learning_rate: float = 5e-5
     qat_frozen_steps: int | None = None
+    qat_residual_grid: bool = False
     init_from: str | None = None
     hr_rescales: tuple[float, ...] = ()
     strategy: str = "default"
@@ -59,6 +62,7 @@ class TrainSpec:
             (not self.qat or self.model.activation == "relu",
              "Quantisation-aware training needs ReLU activations (int8 has no PReLU here); use activation relu."),
             (self.qat or self.qat_steps == 0, "--qat-steps needs --qat."),
+            (self.qat or not self.qat_residual_grid, "--qat-residual-grid needs --qat."),
             (self.qat_frozen_steps is None or 0 <= self.qat_frozen_steps <= self.qat_steps,
              "--qat-frozen-steps must be between 0 and the number of QAT steps."),
             (self.eval_every >= 1 and self.checkpoint_every >= 1, "Evaluation and checkpoint intervals must be >= 1."),

@@ -201,7 +201,7 @@ def _qat_phase(context: _Context, fp32_model: keras.Model) -> None:
     spec = context.spec
     collapsed = collapsed_from_training(fp32_model, spec.model)
     with context.strategy.scope():
-        quantized = quantize_collapsed_model(collapsed)
+        quantized = quantize_collapsed_model(collapsed, spec.qat_residual_grid)
         schedule = learning_rate_schedule("cosine", spec.qat_learning_rate, spec.qat_steps, 0, 0.1)
         optimizer = make_optimizer(schedule)
         optimizer.build(quantized.trainable_variables)
