@@ -89,11 +89,14 @@ def test_a_models_card_says_what_it_started_from():
 
     started = [e for e in list_models() if e.shipped and (e.card.get("training") or {}).get("parent_run")]
     assert started, "shipped models record the run they started from"
+    assert any(e.name == e.card["training"]["parent_run"]["name"] for e in started), "a re-quantised model is shipped"
     for entry in started:
         parent = entry.card["training"]["parent_run"]
         text = card_html(entry)
         assert f"{parent['steps']:,} fp32 steps" in text
-        if parent["name"] == parent["model"]:  # started from a shipped model's record: named once
+        if parent["name"] == entry.name.removesuffix("-fp32"):  # re-trained from its own record (a new QAT)
+            assert f"an earlier {parent['name']}: " in text
+        elif parent["name"] == parent["model"]:  # started from a shipped model's record: named once
             assert f"{parent['name']}: " in text and f"({parent['model']}" not in text
         else:  # a run folder: its name, then the model it holds
             assert f"{parent['name']} ({parent['model']}): " in text

@@ -14,10 +14,13 @@ def _rows(pairs: list[tuple[str, object]]) -> str:
     return f"<table cellspacing='2'>{cells}</table>" if cells else "<p style='color:gray'>—</p>"
 
 
-def _started_from(parent: dict) -> str:
-    """The run a model started from: its name (and model when the run is named otherwise), the fp32 steps behind
-    its weights and the wall time of the runs that made them."""
+def _started_from(parent: dict, own_name: str) -> str:
+    """The run a model started from: its name (and model when the run is named otherwise; "an earlier version" when
+    it is this model's own record, re-trained), the fp32 steps behind its weights and the wall time of the runs that
+    made them."""
     label = parent["name"] if parent["name"] == parent["model"] else f"{parent['name']} ({parent['model']})"
+    if parent["name"] in (own_name, own_name.removesuffix("-fp32")):
+        label = f"an earlier {label}"
     text = f"{label}: {count(parent['steps'])} fp32 steps"
     if parent.get("wall_time_seconds"):
         text += f", {duration(parent['wall_time_seconds'])} of training"
@@ -42,14 +45,15 @@ def card_html(entry: CatalogEntry) -> str:
     qat_steps = training.get("qat_steps") if training.get("qat") else 0
     fp32_steps = training.get("steps")
     parent = training.get("parent_run") or {}
-    started_from = _started_from(parent) if parent else training.get("init_from")
+    started_from = _started_from(parent, entry.name) if parent else training.get("init_from")
     trained = _rows([
         ("Data", ", ".join(training.get("data") or [])),
         ("Steps (fp32)", count(fp32_steps) if fp32_steps else None),
         ("QAT steps", count(qat_steps) if qat_steps else None),
         ("Batch / patch", f"{training['batch_size']} / {training['patch_size']}" if "batch_size" in training
          else None),
-        ("Learning rate", training.get("learning_rate")), ("Schedule", training.get("lr_schedule")),
+        ("Learning rate", training.get("learning_rate") if fp32_steps else None),  # fp32 rate: unused by QAT alone
+        ("Schedule", training.get("lr_schedule")),
         ("Linear blocks", training.get("linear_block")), ("Started from", started_from),
         ("Training time", duration(training["wall_time_seconds"]) if training.get("wall_time_seconds") else None),
         ("Imported from", training.get("imported_from")), ("Notes", training.get("notes")),
