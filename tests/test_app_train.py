@@ -164,3 +164,20 @@ def test_start_from_lists_shipped_records_and_says_what_starting_from_them_does(
         form.spec()
     picker.set_path(None)
     assert picker.path() == "" and form.spec().init_from is None
+
+
+def test_a_qat_run_from_the_form_pins_the_residual_at_x2_only(qtbot, window, tmp_path):
+    form = window.train.form
+    if form is None:
+        pytest.skip("the training extra (TensorFlow) is not installed: the page shows no form")
+    form.data_dirs.clear()
+    form.add_data_dir(str(tmp_path))
+    form.init_from.set_path(None)
+    form.qat.setChecked(True)
+    form.scale.setCurrentIndex(0)
+    assert form.spec().model.scale == 2 and form.spec().qat_residual_grid is True
+    form.scale.setCurrentIndex(1)
+    assert form.spec().model.scale == 4 and form.spec().qat_residual_grid is False
+    form.qat.setChecked(False)
+    form.scale.setCurrentIndex(0)
+    assert form.spec().qat_residual_grid is False

@@ -59,3 +59,25 @@ def test_every_command_has_help():
         result = subprocess.run([sys.executable, "-m", "sesr_core.cli", command, "--help"], capture_output=True,
                                 text=True)
         assert result.returncode == 0 and "usage: sesr " + command in result.stdout
+
+
+@pytest.mark.parametrize(("flags", "expected"), [
+    (["--scale", "2", "--qat"], True),  # measured at x2: the residual on the image grid is the default
+    (["--scale", "4", "--qat"], False),  # x4 residuals reach past the +-0.5 the grid holds
+    (["--scale", "2", "--qat", "--no-qat-residual-grid"], False),
+    (["--scale", "4", "--qat", "--qat-residual-grid"], True),
+    (["--scale", "2"], False),
+])
+def test_train_pins_the_int8_residual_to_the_grid_by_default_at_x2(flags, expected, tmp_path):
+    from sesr_core.cli.main import build_parser
+    from sesr_core.cli.train_cmd import spec_from_args
+    from sesr_core.training.spec import TrainSpec
+
+    args = build_parser().parse_args(["train", "--data", str(tmp_path), "--out", str(tmp_path / "run"), *flags])
+    spec = spec_from_args(args)
+    assert spec.qat_residual_grid is expected
+    spec.save(tmp_path)
+    saved = json.loads((tmp_path / "spec.json").read_text())
+    assert saved.pop("qat_residual_grid") is expected
+    (tmp_path / "spec.json").write_text(json.dumps(saved))  # a spec written before the option existed
+    assert TrainSpec.load(tmp_path).qat_residual_grid is False

@@ -26,7 +26,7 @@ from app.widgets.folder_field import PathField
 from app.widgets.start_from_picker import StartFromPicker
 from sesr_core.errors import SesrError
 from sesr_core.presets import PRESETS, ModelConfig, collapsed_params, macs_per_pixel
-from sesr_core.training.spec import TrainSpec
+from sesr_core.training.spec import TrainSpec, default_residual_grid
 
 CUSTOM = "Custom"
 
@@ -189,11 +189,13 @@ class TrainForm(QWidget):
         problem = self.init_from.problem()
         if problem:
             raise SesrError(problem)
+        config = self.model_config()
         return TrainSpec(
-            model=self.model_config(), data_dirs=tuple(data), val_dir=self.val_dir.path() or None,
+            model=config, data_dirs=tuple(data), val_dir=self.val_dir.path() or None,
             steps=self.steps.value(), batch_size=self.batch.value(), patch_size=self.patch.value(),
             learning_rate=self.learning_rate.value(), linear_block=self.blocks.currentData(), qat=qat,
-            qat_steps=self.qat_steps.value() if qat else 0, init_from=self.init_from.path() or None,
+            qat_steps=self.qat_steps.value() if qat else 0, qat_residual_grid=default_residual_grid(qat, config.scale),
+            init_from=self.init_from.path() or None,
             eval_every=self.eval_every.value(), checkpoint_every=max(100, self.eval_every.value()))
 
     def set_spec(self, spec: TrainSpec) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import signal
 import time
 from pathlib import Path
@@ -37,9 +38,9 @@ def register(commands) -> None:
     parser.add_argument("--qat-learning-rate", type=float, default=5e-5)
     parser.add_argument("--qat-frozen-steps", type=int, metavar="N",
                         help="train the last N QAT steps with int8 ranges refined and frozen (default: a quarter)")
-    parser.add_argument("--qat-residual-grid", action="store_true",
+    parser.add_argument("--qat-residual-grid", action=argparse.BooleanOptionalAction, default=None,
                         help="pin the int8 residual the network adds to its input to whole grey levels, so the output "
-                        "is rounded once")
+                        "is rounded once (default: on for x2 QAT)")
     parser.add_argument("--init-from", metavar="RUN_DIR",
                         help="start from a trained run: the same model (fine-tune), its x2 run for x4, or a smaller "
                         "model to grow from (e.g. M5 for M11)")
@@ -63,7 +64,7 @@ def _absolute(path: str | None) -> str | None:
 
 def spec_from_args(args):
     """A TrainSpec from parsed arguments."""
-    from sesr_core.training.spec import TrainSpec
+    from sesr_core.training.spec import TrainSpec, default_residual_grid
 
     if args.activation is None:
         args.activation = "relu" if args.qat else "prelu"
@@ -78,7 +79,8 @@ def spec_from_args(args):
         steps=args.steps, batch_size=args.batch_size, patch_size=args.patch_size, learning_rate=args.learning_rate,
         lr_schedule=args.schedule, warmup_steps=args.warmup_steps, linear_block=args.linear_block, qat=args.qat,
         qat_steps=qat_steps, qat_learning_rate=args.qat_learning_rate, qat_frozen_steps=args.qat_frozen_steps,
-        qat_residual_grid=args.qat_residual_grid, init_from=_absolute(args.init_from),
+        qat_residual_grid=(default_residual_grid(args.qat, config.scale) if args.qat_residual_grid is None
+                           else args.qat_residual_grid), init_from=_absolute(args.init_from),
         hr_rescales=tuple(args.hr_rescale), strategy=args.strategy, eval_every=args.eval_every,
         checkpoint_every=args.checkpoint_every, seed=args.seed)
 
