@@ -26,37 +26,33 @@ from sesr_core.training.transfer import restore_fp32_model
 RECORD_FILES = ("spec.json", "history.jsonl", "train.log", "state.json")
 
 
-def copy_record_files(source: Path, target: Path) -> None:
-    """Copy a run's small files into ``target``, with the ``parent-run/`` it keeps in turn (so the chain of runs
-    behind a model stays readable when the runs themselves are gone)."""
+def copy_run_files(source: Path, target: Path) -> None:
+    """Copy a run's small files (spec, history, log, state) into a new folder ``target``."""
     target.mkdir(parents=True)
     for name in RECORD_FILES:
         if (source / name).is_file():
             shutil.copy2(source / name, target / name)
-    if (source / "parent-run").is_dir():
-        shutil.copytree(source / "parent-run", target / "parent-run")
 
 
 def write_record(run: RunFolder, record: Path) -> None:
     """Copy the run's small files and save its final fp32 weights as a model-only checkpoint.
 
-    The run may have started from the very record it replaces (a new QAT of a shipped model): its parent's files
-    are read before the old record is removed.
+    The run it started from goes into ``parent-run/`` with that run's own ``parent-run/`` (so the chain of runs
+    behind a model stays readable when the runs themselves are gone). It may be the very record being replaced (a
+    new QAT of a shipped model): its files are read before the old record is removed.
     """
     model, spec = restore_fp32_model(run.root, "last")
     step = min(int(run.read_state().get("step", spec.steps)), spec.steps)
     with tempfile.TemporaryDirectory() as stash:
-        parent_files = None
-        if spec.init_from and (Path(spec.init_from) / "spec.json").is_file():
-            parent_files = Path(stash) / "parent-run"
-            copy_record_files(Path(spec.init_from), parent_files)
+        parent, parent_files = Path(spec.init_from or ""), Path(stash) / "parent-run"
+        if spec.init_from and (parent / "spec.json").is_file():
+            copy_run_files(parent, parent_files)
+            if (parent / "parent-run").is_dir():
+                shutil.copytree(parent / "parent-run", parent_files / "parent-run")
         if record.exists():
             shutil.rmtree(record)
-        record.mkdir(parents=True)
-        for name in RECORD_FILES:
-            if (run.root / name).is_file():
-                shutil.copy2(run.root / name, record / name)
-        if parent_files is not None:
+        copy_run_files(run.root, record)
+        if parent_files.is_dir():
             shutil.move(parent_files, record / "parent-run")
     manager = tf.train.CheckpointManager(tf.train.Checkpoint(model=model), str(RunFolder(record).checkpoints("fp32")),
                                          max_to_keep=1, checkpoint_name="ckpt")

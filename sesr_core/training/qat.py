@@ -120,7 +120,7 @@ def _residual_layer(quantized: keras.Model) -> keras.layers.Layer:
 
 def fixed_range_prefixes(quantized: keras.Model) -> set[str]:
     """Name prefixes (``quant_<layer>/post_activation``) of the activation ranges pinned by a fixed quantiser:
-    their range variables are unused, so calibration and range refinement leave them alone."""
+    their range variables are unused, so range refinement leaves them alone."""
     fixed = _tfmot().quantization.keras.quantizers.FixedQuantizer
     return {f"{layer.name}/post_activation" for layer in quantized.layers
             if any(isinstance(a.quantizer, fixed) for a in getattr(layer, "_quantize_activations", None) or [])}
@@ -163,12 +163,9 @@ def calibrate_activation_ranges(quantized: keras.Model, float_model: keras.Model
         for name, out in zip(names, probe(batch, training=False), strict=True):
             low[name] = min(low[name], float(out.numpy().min()))
             high[name] = max(high[name], float(out.numpy().max()))
-    fixed = fixed_range_prefixes(quantized)
     for variable in quantized.weights:
         layer_name, _, var_name = variable.name.partition("/")
         base, kind = layer_name.removeprefix("quant_"), var_name.split(":")[0]
-        if any(variable.name.startswith(prefix) for prefix in fixed):
-            continue
         if base in low and kind in ("post_activation_min", "output_min"):
             value = low[base]
         elif base in high and kind in ("post_activation_max", "output_max"):
