@@ -18,7 +18,7 @@ from sesr_core.presets import ModelConfig  # noqa: E402
 from sesr_core.runtime.sr_model import SRModel  # noqa: E402
 from sesr_core.training._tf import tf  # noqa: E402
 from sesr_core.training.calibration import calibration_pairs  # noqa: E402
-from sesr_core.training.export_run import _parent_run_summary, _quantized_model, export_run  # noqa: E402
+from sesr_core.training.export_run import _fp32_history, _parent_run_summary, _quantized_model, export_run  # noqa: E402
 from sesr_core.training.network import collapsed_from_training  # noqa: E402
 from sesr_core.training.range_search import activation_ranges, mean_psnr, refine_activation_ranges  # noqa: E402
 from sesr_core.training.run_folder import RunFolder  # noqa: E402
@@ -215,7 +215,6 @@ def test_card_of_a_run_started_from_another_records_the_parent(qat_run, folders,
     assert grandchild["wall_time_seconds"] == parent["wall_time_seconds"]
 
 
-
 def test_a_record_retrained_from_itself_counts_its_parent_runs_steps(qat_run, tmp_path):
     """A shipped record re-made by a QAT-only run started from it names itself as ``init_from``; its fp32 history
     is then the one kept in ``parent-run/``, not a loop over itself."""
@@ -226,6 +225,7 @@ def test_a_record_retrained_from_itself_counts_its_parent_runs_steps(qat_run, tm
     parent = _parent_run_summary(TrainSpec.load(qat_run).with_changes(init_from=str(record)))
     assert parent["steps"] == 30
     assert parent["wall_time_seconds"] == pytest.approx(RunFolder(qat_run).read_state()["elapsed_seconds"], abs=0.1)
+
 
 def residual_quant(path) -> tuple[float, int]:
     """(scale, zero point) of the int8 residual the file adds to its input: the output block's output."""
@@ -256,3 +256,21 @@ def test_residual_grid_puts_the_residual_on_whole_grey_levels(qat_run, folders, 
     expected = fake_quant(lr[None, :, :, None], training=False).numpy()[0, :, :, 0]
     steps = np.rint(np.abs(model.upscale_y(lr) - expected) / model.output_quant[0])
     assert np.mean(steps <= 1) > 0.999 and steps.max() <= 3
+
+
+def test_every_shipped_record_counts_the_fp32_steps_its_card_states():
+    """A run started from a shipped record inherits the record's fp32 history: the chain of ``parent-run/`` copies
+    must add up to what the model's card says (its own fp32 steps plus its parent's), also for records re-made in
+    place whose ``init_from`` names themselves."""
+    from sesr_core.catalog import list_models
+
+    shipped = [e for e in list_models() if e.shipped and e.precision == "int8"]
+    records = [(e, e.path.parent / "records" / e.name) for e in shipped]
+    records = [(e, r) for e, r in records if (r / "spec.json").is_file()]
+    if not records:
+        pytest.skip("no shipped training records in resources/models/records")
+    for entry, record in records:
+        training = entry.card["training"]
+        parent = training.get("parent_run") or {}
+        steps, _ = _fp32_history(record)
+        assert steps == training["steps"] + parent.get("steps", 0), entry.name

@@ -41,10 +41,11 @@ def _fp32_history(run_dir: Path, depth: int = 8) -> tuple[int, float]:
     spec, state = TrainSpec.load(run_dir), RunFolder(run_dir).read_state()
     steps = min(int(state.get("step", 0)), spec.steps)
     seconds = float(state.get("elapsed_seconds", 0.0)) if steps else 0.0  # a QAT-only run adds no fp32 time
-    parent = Path(spec.init_from) if spec.init_from else None
-    if parent is None or not (parent / "spec.json").is_file() or parent.resolve() == Path(run_dir).resolve():
-        parent = run_dir / "parent-run"  # a shipped record that was re-trained from itself names itself
-    if depth > 0 and (parent / "spec.json").is_file():
+    # A record's own copy of its parent first: the folder ``init_from`` names may since hold something else (a shipped
+    # record re-made in place names itself, and its parent run named the record as it was then).
+    kept = Path(run_dir) / "parent-run"
+    parent = kept if (kept / "spec.json").is_file() else Path(spec.init_from) if spec.init_from else None
+    if depth > 0 and parent and (parent / "spec.json").is_file() and parent.resolve() != Path(run_dir).resolve():
         more_steps, more_seconds = _fp32_history(parent, depth - 1)
         steps, seconds = steps + more_steps, seconds + more_seconds
     return steps, seconds
