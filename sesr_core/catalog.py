@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sesr_core.errors import ModelError
@@ -51,12 +51,25 @@ class CatalogEntry:
     shipped: bool
     default: bool
     card: dict
+    experimental: bool = False
+
+    @property
+    def purpose(self) -> str:
+        """"photo" for a model trained on degraded inputs (JPEG, noise, blur), else "clean"."""
+        training = self.card.get("training") or {}
+        return self.card.get("purpose") or ("photo" if training.get("degrade") else "clean")
+
+    @property
+    def eval_dataset(self) -> str | None:
+        """The data set its card's PSNR was measured on (Set5 for the shipped models)."""
+        return (self.card.get("evaluation") or {}).get("dataset")
 
     def to_dict(self) -> dict:
         return {
             "name": self.name, "path": str(self.path), "scale": self.scale, "preset": self.preset,
             "precision": self.precision, "default": self.default, "macs_per_pixel": self.macs_per_pixel,
             "params": self.params, "set5_psnr": self.set5_psnr, "set5_ssim": self.set5_ssim, "shipped": self.shipped,
+            "purpose": self.purpose, "experimental": self.experimental,
         }
 
 
@@ -82,15 +95,39 @@ def list_models() -> list[CatalogEntry]:
     for folder, shipped in ((shipped_dir, True), (user_models_dir(), False)):
         found = [_entry(p, shipped, defaults) for p in sorted(folder.glob("*.tflite"))] if folder.is_dir() else []
         entries += sorted((e for e in found if e), key=lambda e: (e.scale, e.name))
-    return entries
+    experimental = experimental_names(entries)
+    return [replace(e, experimental=True) if e.name in experimental else e for e in entries]
 
 
-def default_model(scale: int) -> CatalogEntry:
-    """The default int8 model for ``scale``."""
+# A bigger model must be this much better (dB, same data set) than the next smaller one of its kind to be offered
+# as sharper; otherwise it is labelled experimental.
+SHARPER_BY_DB = 0.1
+
+
+def experimental_names(entries: list[CatalogEntry]) -> set[str]:
+    """Models not at least :data:`SHARPER_BY_DB` better than the next smaller model of the same scale, precision,
+    purpose and evaluation data set (the next smaller one by MACs per pixel)."""
+    names = set()
+    groups: dict[tuple, list[CatalogEntry]] = {}
+    for entry in entries:
+        if entry.set5_psnr is not None and entry.macs_per_pixel:
+            key = (entry.scale, entry.precision, entry.purpose, entry.eval_dataset)
+            groups.setdefault(key, []).append(entry)
+    for group in groups.values():
+        group.sort(key=lambda e: e.macs_per_pixel)
+        for smaller, bigger in zip(group, group[1:], strict=False):
+            if bigger.macs_per_pixel > smaller.macs_per_pixel and bigger.set5_psnr < smaller.set5_psnr + SHARPER_BY_DB:
+                names.add(bigger.name)
+    return names
+
+
+def default_model(scale: int, purpose: str = "clean") -> CatalogEntry:
+    """The default int8 model for ``scale`` and ``purpose`` ("clean" or "photo")."""
     for entry in list_models():
-        if entry.default and entry.scale == scale:
+        if entry.default and entry.scale == scale and entry.purpose == purpose:
             return entry
-    raise ModelError(f"No default x{scale} model is installed; pass --model with a .tflite file.")
+    kind = "" if purpose == "clean" else f"{purpose} "
+    raise ModelError(f"No default x{scale} {kind}model is installed; pass --model with a .tflite file.")
 
 
 def find_model(name_or_path: str, scale: int | None = None) -> CatalogEntry | Path:

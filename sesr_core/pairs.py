@@ -11,6 +11,7 @@ import numpy as np
 from sesr_core.errors import DatasetError
 from sesr_core.imaging.bicubic import bicubic_downscale, crop_to_multiple
 from sesr_core.imaging.color import rgb_to_y
+from sesr_core.imaging.degradation import Degradation, degrade_lr_image, gaussian_blur
 from sesr_core.imaging.image_read import list_images, read_image
 
 
@@ -41,10 +42,20 @@ def y_channel(pixels: np.ndarray) -> np.ndarray:
     return (rgb_to_y(pixels.astype(np.float64)) / 255.0).astype(np.float32)
 
 
-def make_pair(name: str, hr_pixels: np.ndarray, scale: int, keep_lr_image: bool = False) -> ImagePair:
-    """Crop HR to a multiple of ``scale``, make LR by MATLAB bicubic, and take Y of both."""
+def make_pair(name: str, hr_pixels: np.ndarray, scale: int, keep_lr_image: bool = False,
+              degradation: Degradation | None = None) -> ImagePair:
+    """Crop HR to a multiple of ``scale``, make LR by MATLAB bicubic, and take Y of both.
+
+    A fixed ``degradation`` blurs HR before the downscale and adds its noise and JPEG to the LR image, seeded by
+    ``name`` (:func:`sesr_core.imaging.degradation.degrade_lr_image`).
+    """
     hr = crop_to_multiple(to_uint8(hr_pixels), scale)
-    lr = bicubic_downscale(hr, scale)
+    source = hr
+    if degradation is not None and degradation.blur is not None and degradation.blur.low > 0:
+        source = gaussian_blur(hr, degradation.blur.low)
+    lr = bicubic_downscale(source, scale)
+    if degradation is not None:
+        lr = degrade_lr_image(lr, degradation, name)
     return ImagePair(name, y_channel(lr), y_channel(hr), lr if keep_lr_image else None)
 
 
@@ -54,8 +65,16 @@ def dataset_name(folder: str | Path) -> str:
     return path.parent.name if path.name.lower() in ("hr", "gt", "original") else path.name
 
 
-def load_eval_pairs(hr_dir: str | Path, scale: int, lr_dir: str | Path | None = None) -> list[ImagePair]:
-    """Pairs for evaluation: HR images of ``hr_dir`` with LR from ``lr_dir`` (same file names) or made by bicubic."""
+def load_eval_pairs(hr_dir: str | Path, scale: int, lr_dir: str | Path | None = None,
+                    degradation: Degradation | None = None) -> list[ImagePair]:
+    """Pairs for evaluation: HR images of ``hr_dir`` with LR from ``lr_dir`` (same file names) or made by bicubic.
+
+    A fixed ``degradation`` (e.g. JPEG at quality 75) is applied to every LR image, deterministically per image name;
+    its blur needs LR made from HR.
+    """
+    if degradation is not None and lr_dir is not None and degradation.blur is not None:
+        raise DatasetError("A blur degradation acts before the downscale, so it needs LR made from HR; "
+                           "drop --lr or the blur.")
     hr_dir = Path(hr_dir)
     if not hr_dir.is_dir():
         raise DatasetError(f"The HR folder '{hr_dir}' does not exist; check the path.")
@@ -66,13 +85,15 @@ def load_eval_pairs(hr_dir: str | Path, scale: int, lr_dir: str | Path | None = 
     for path in files:
         hr = to_uint8(read_image(path).pixels)
         if lr_dir is None:
-            pairs.append(make_pair(path.stem, hr, scale, keep_lr_image=True))
+            pairs.append(make_pair(path.stem, hr, scale, keep_lr_image=True, degradation=degradation))
             continue
         lr_path = _matching_file(Path(lr_dir), path)
         lr = to_uint8(read_image(lr_path).pixels)
         hr = hr[: lr.shape[0] * scale, : lr.shape[1] * scale]
         if hr.shape[0] != lr.shape[0] * scale or hr.shape[1] != lr.shape[1] * scale:
             raise DatasetError(f"'{lr_path}' is not '{path.name}' downscaled by {scale}; check --lr and --scale.")
+        if degradation is not None:
+            lr = degrade_lr_image(lr, degradation, path.stem)
         pairs.append(ImagePair(path.stem, y_channel(lr), y_channel(hr), lr))
     return pairs
 

@@ -6,8 +6,9 @@ import json
 from pathlib import Path
 
 from sesr_core.catalog import CatalogEntry, find_model
-from sesr_core.errors import ModelError
+from sesr_core.errors import ModelError, SesrError
 from sesr_core.evaluation import evaluate, evaluate_bicubic
+from sesr_core.imaging.degradation import Degradation, parse_degradation
 from sesr_core.pairs import load_eval_pairs
 
 
@@ -18,9 +19,21 @@ def register(commands) -> None:
     parser.add_argument("--scale", type=int, choices=(2, 4), required=True)
     parser.add_argument("--hr", required=True, metavar="DIR", help="high-resolution ground truth images")
     parser.add_argument("--lr", metavar="DIR", help="low-resolution inputs with the same file names (default: bicubic)")
+    parser.add_argument("--degrade", metavar="FIXED",
+                        help="degrade every LR image first, deterministically per image: e.g. 'jpeg=75', 'noise=2', "
+                        "'jpeg=75,noise=2', 'blur=0.8' (blur only with LR made from HR)")
     parser.add_argument("--checkpoint", choices=("last", "best"), default="last", help="for a run folder")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(run=run)
+
+
+def fixed_degradation(text: str) -> Degradation:
+    """A fixed evaluation degradation from ``--degrade`` text; ranges are refused with one sentence."""
+    degradation = parse_degradation(text)
+    if not degradation.is_fixed:
+        raise SesrError(f"--degrade takes single values for evaluation (e.g. jpeg=75 or jpeg=75,noise=2), "
+                        f"not ranges: '{text}'.")
+    return degradation
 
 
 def predictor_for(model: str, scale: int, checkpoint: str = "last"):
@@ -47,17 +60,22 @@ def predictor_for(model: str, scale: int, checkpoint: str = "last"):
 
 
 def run(args) -> int:
+    degradation = fixed_degradation(args.degrade) if args.degrade else None
+    pairs = load_eval_pairs(args.hr, args.scale, args.lr, degradation=degradation)
     if args.model == "bicubic":
         description = "bicubic (MATLAB imresize)"
-        result = evaluate_bicubic(load_eval_pairs(args.hr, args.scale, args.lr), args.scale)
+        result = evaluate_bicubic(pairs, args.scale)
     else:
         predict, description = predictor_for(args.model, args.scale, args.checkpoint)
-        result = evaluate(predict, load_eval_pairs(args.hr, args.scale, args.lr), args.scale)
+        result = evaluate(predict, pairs, args.scale)
+    lr_text = degradation.text() if degradation else "clean"
     if args.json:
-        print(json.dumps({"model": description, "scale": args.scale, **result.to_dict()}, indent=2))
+        print(json.dumps({"model": description, "scale": args.scale, "degradation": lr_text, **result.to_dict()},
+                         indent=2))
         return 0
     width = max(len(s.name) for s in result.scores) + 2
-    print(f"{description}, x{args.scale}, {len(result.scores)} images (Y channel, {args.scale}-pixel border shaved)")
+    print(f"{description}, x{args.scale}, {len(result.scores)} images (Y channel, {args.scale}-pixel border shaved"
+          f"{'' if degradation is None else f'; LR degraded by {lr_text}'})")
     print(f"{'image':<{width}}{'PSNR (dB)':>10}{'SSIM':>9}")
     for score in result.scores:
         print(f"{score.name:<{width}}{score.psnr:>10.3f}{score.ssim:>9.4f}")

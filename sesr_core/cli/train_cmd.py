@@ -46,6 +46,11 @@ def register(commands) -> None:
                         "model to grow from (e.g. M5 for M11)")
     parser.add_argument("--hr-rescale", type=float, action="append", default=[], metavar="F",
                         help="also train on HR images downscaled by F (repeatable, e.g. 0.8)")
+    parser.add_argument("--degrade", metavar="RECIPE",
+                        help="degrade every training LR patch at random: 'photo', or e.g. "
+                        "'jpeg=30-95@0.85,noise=0-3@0.3,blur=0.3-1@0.25' (docs/training.md)")
+    parser.add_argument("--val-degrade", metavar="FIXED",
+                        help="degrade the validation LR images, e.g. 'jpeg=75' (default: clean)")
     parser.add_argument("--strategy", choices=("default", "mirrored", "multi-worker"), default="default")
     parser.add_argument("--eval-every", type=int, default=500)
     parser.add_argument("--checkpoint-every", type=int, default=500)
@@ -81,7 +86,8 @@ def spec_from_args(args):
         qat_steps=qat_steps, qat_learning_rate=args.qat_learning_rate, qat_frozen_steps=args.qat_frozen_steps,
         qat_residual_grid=(default_residual_grid(args.qat, config.scale) if args.qat_residual_grid is None
                            else args.qat_residual_grid), init_from=_absolute(args.init_from),
-        hr_rescales=tuple(args.hr_rescale), strategy=args.strategy, eval_every=args.eval_every,
+        hr_rescales=tuple(args.hr_rescale), degrade=args.degrade, val_degrade=args.val_degrade,
+        strategy=args.strategy, eval_every=args.eval_every,
         checkpoint_every=args.checkpoint_every, seed=args.seed)
 
 

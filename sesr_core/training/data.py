@@ -16,9 +16,11 @@ import numpy as np
 
 from sesr_core.errors import DatasetError, SesrError
 from sesr_core.imaging.bicubic import imresize
+from sesr_core.imaging.degradation import Degradation
 from sesr_core.imaging.image_read import list_images, read_image
 from sesr_core.pairs import ImagePair, make_pair, to_uint8
 from sesr_core.training._tf import tf
+from sesr_core.training.degrade import MARGIN, SEEDS_NEEDED, degrade_patch
 
 
 def collect_image_files(folders: Iterable[str | Path]) -> list[Path]:
@@ -37,25 +39,25 @@ def collect_image_files(folders: Iterable[str | Path]) -> list[Path]:
     return files
 
 
-def load_pairs(
+def load_hr_images(
     folders: Sequence[str | Path],
     scale: int,
     min_lr_size: int = 1,
     hr_rescales: Sequence[float] = (),
     warn: Callable[[str], None] = print,
-) -> list[ImagePair]:
-    """Load every image of ``folders`` as an :class:`ImagePair`, plus one downscaled copy per ``hr_rescales`` factor.
+) -> list[tuple[str, np.ndarray]]:
+    """(name, 8-bit HR pixels) of every image of ``folders``, plus one downscaled copy per ``hr_rescales`` factor.
 
     Unreadable files and images whose LR side would be under ``min_lr_size`` are skipped with a warning naming them.
     """
     files = collect_image_files(folders)
 
-    def load(path: Path) -> list[ImagePair] | str:
+    def load(path: Path) -> list[tuple[str, np.ndarray]] | str:
         try:
             pixels = to_uint8(read_image(path).pixels)
         except SesrError as err:
             return f"Skipping {err}"
-        pairs = []
+        images = []
         for factor in (1.0, *hr_rescales):
             hr = pixels if factor == 1.0 else imresize(pixels, scale=factor)
             if min(hr.shape[:2]) // scale < min_lr_size:
@@ -63,20 +65,77 @@ def load_pairs(
                     return (f"Skipping '{path}': it is {hr.shape[1]}x{hr.shape[0]}, smaller than one training "
                             f"patch ({min_lr_size * scale} pixels); use a smaller --patch-size or drop the image.")
                 continue
-            pairs.append(make_pair(path.stem if factor == 1.0 else f"{path.stem}@{factor:g}", hr, scale))
-        return pairs
+            images.append((path.stem if factor == 1.0 else f"{path.stem}@{factor:g}", hr))
+        return images
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         results = list(pool.map(load, files))
-    pairs: list[ImagePair] = []
+    images: list[tuple[str, np.ndarray]] = []
     for result in results:
         if isinstance(result, str):
             warn(result)
         else:
-            pairs.extend(result)
-    if not pairs:
+            images.extend(result)
+    if not images:
         raise DatasetError(f"No usable image in {', '.join(map(str, folders))}: all were unreadable or too small.")
-    return pairs
+    return images
+
+
+def load_pairs(
+    folders: Sequence[str | Path],
+    scale: int,
+    min_lr_size: int = 1,
+    hr_rescales: Sequence[float] = (),
+    warn: Callable[[str], None] = print,
+) -> list[ImagePair]:
+    """Every image of ``folders`` (and its ``hr_rescales`` copies) as an :class:`ImagePair` made by MATLAB bicubic."""
+    images = load_hr_images(folders, scale, min_lr_size, hr_rescales, warn)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        return list(pool.map(lambda item: make_pair(item[0], item[1], scale), images))
+
+
+def _patch_sampler(lr_shapes: np.ndarray, side: int):
+    """A graph function: stateless seed -> (image index, top, left) of a ``side`` x ``side`` LR window.
+
+    Windows are drawn with probability proportional to each image's number of window positions.
+    """
+    positions = (lr_shapes[:, 0] - side + 1) * (lr_shapes[:, 1] - side + 1)
+    cumulative = np.cumsum(positions).astype(np.float64)
+    shapes_t, cum_t = tf.constant(lr_shapes), tf.constant(cumulative / cumulative[-1])
+    count = len(lr_shapes)
+
+    def sample(seeds):
+        idx = tf.searchsorted(cum_t, tf.random.stateless_uniform([1], seeds[0], dtype=tf.float64))[0]
+        idx = tf.minimum(idx, count - 1)
+        top = tf.random.stateless_uniform([], seeds[1], 0, shapes_t[idx, 0] - side + 1, dtype=tf.int64)
+        left = tf.random.stateless_uniform([], seeds[2], 0, shapes_t[idx, 1] - side + 1, dtype=tf.int64)
+        return idx, top, left
+
+    return sample
+
+
+def _augment(lr, hr, seeds):
+    """The same random 90-degree rotation and horizontal flip of both sides."""
+    turns = tf.random.stateless_uniform([], seeds[0], 0, 4, dtype=tf.int32)
+    lr, hr = tf.image.rot90(lr, turns), tf.image.rot90(hr, turns)
+    flip = tf.random.stateless_uniform([], seeds[1]) < 0.5
+    lr = tf.cond(flip, lambda: tf.image.flip_left_right(lr), lambda: lr)
+    hr = tf.cond(flip, lambda: tf.image.flip_left_right(hr), lambda: hr)
+    return lr, hr
+
+
+def _batched(sample, seed: int, start_step: int, batch_size: int) -> tf.data.Dataset:
+    dataset = tf.data.Dataset.random(seed=seed).skip(start_step * batch_size)
+    dataset = dataset.map(sample, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
+
+def _cut(flat, offset, width, top, left, grid, channels: int = 1):
+    """A square window of an image stored row-major in ``flat`` at ``offset`` (``channels`` values per pixel)."""
+    index = offset + ((top + grid)[:, None] * width + (left + grid)[None, :]) * channels
+    if channels == 1:
+        return tf.gather(flat, index)[..., None]
+    return tf.gather(flat, index[..., None] + tf.range(channels, dtype=tf.int64))
 
 
 def patch_dataset(
@@ -93,41 +152,63 @@ def patch_dataset(
     rotated at random. The stream is a pure function of ``seed``; ``start_step`` skips the batches of earlier steps,
     so a resumed run sees exactly the batches an uninterrupted one would.
     """
-    p, hp = patch_size, patch_size * scale
+    p = patch_size
     lr_flat = np.concatenate([pair.lr.ravel() for pair in pairs])
     hr_flat = np.concatenate([pair.hr.ravel() for pair in pairs])
     lr_shapes = np.array([pair.lr.shape for pair in pairs], np.int64)
     lr_offsets = np.concatenate([[0], np.cumsum(lr_shapes.prod(axis=1))[:-1]]).astype(np.int64)
     hr_offsets = lr_offsets * scale * scale
-    positions = (lr_shapes[:, 0] - p + 1) * (lr_shapes[:, 1] - p + 1)
-    cumulative = np.cumsum(positions).astype(np.float64)
+    window = _patch_sampler(lr_shapes, p)
 
     lr_t, hr_t = tf.constant(lr_flat), tf.constant(hr_flat)
-    shapes_t, cum_t = tf.constant(lr_shapes), tf.constant(cumulative / cumulative[-1])
+    shapes_t = tf.constant(lr_shapes)
     lr_off_t, hr_off_t = tf.constant(lr_offsets), tf.constant(hr_offsets)
     lr_grid = tf.constant(np.arange(p, dtype=np.int64))
-    hr_grid = tf.constant(np.arange(hp, dtype=np.int64))
-
-    def cut(flat, offset, width, top, left, grid):
-        index = offset + (top + grid)[:, None] * width + (left + grid)[None, :]
-        return tf.gather(flat, index)[..., None]
+    hr_grid = tf.constant(np.arange(p * scale, dtype=np.int64))
 
     def sample(seed_value):
         seeds = tf.random.experimental.stateless_split(tf.stack([seed_value, seed_value // 7 + 1]), 5)
-        idx = tf.searchsorted(cum_t, tf.random.stateless_uniform([1], seeds[0], dtype=tf.float64))[0]
-        idx = tf.minimum(idx, len(pairs) - 1)
-        height, width = shapes_t[idx, 0], shapes_t[idx, 1]
-        top = tf.random.stateless_uniform([], seeds[1], 0, height - p + 1, dtype=tf.int64)
-        left = tf.random.stateless_uniform([], seeds[2], 0, width - p + 1, dtype=tf.int64)
-        lr = cut(lr_t, lr_off_t[idx], width, top, left, lr_grid)
-        hr = cut(hr_t, hr_off_t[idx], width * scale, top * scale, left * scale, hr_grid)
-        turns = tf.random.stateless_uniform([], seeds[3], 0, 4, dtype=tf.int32)
-        lr, hr = tf.image.rot90(lr, turns), tf.image.rot90(hr, turns)
-        flip = tf.random.stateless_uniform([], seeds[4]) < 0.5
-        lr = tf.cond(flip, lambda: tf.image.flip_left_right(lr), lambda: lr)
-        hr = tf.cond(flip, lambda: tf.image.flip_left_right(hr), lambda: hr)
-        return lr, hr
+        idx, top, left = window(seeds[:3])
+        width = shapes_t[idx, 1]
+        lr = _cut(lr_t, lr_off_t[idx], width, top, left, lr_grid)
+        hr = _cut(hr_t, hr_off_t[idx], width * scale, top * scale, left * scale, hr_grid)
+        return _augment(lr, hr, seeds[3:])
 
-    dataset = tf.data.Dataset.random(seed=seed).skip(start_step * batch_size)
-    dataset = dataset.map(sample, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    return _batched(sample, seed, start_step, batch_size)
+
+
+def degraded_patch_dataset(
+    images: Sequence[tuple[str, np.ndarray]],
+    scale: int,
+    patch_size: int,
+    batch_size: int,
+    recipe: Degradation,
+    seed: int = 0,
+    start_step: int = 0,
+) -> tf.data.Dataset:
+    """Like :func:`patch_dataset`, but each LR patch is made from its HR patch through ``recipe``'s random
+    degradations (:func:`sesr_core.training.degrade.degrade_patch`); ``images`` are 8-bit HR pixels.
+
+    The stream is a pure function of ``seed`` and ``start_step``, as for clean pairs.
+    """
+    rgb = [np.repeat(px[..., None], 3, axis=2) if px.ndim == 2 else px[..., :3] for _, px in images]
+    rgb = [px[: px.shape[0] // scale * scale, : px.shape[1] // scale * scale] for px in rgb]
+    side = patch_size + 2 * MARGIN
+    lr_shapes = np.array([(px.shape[0] // scale, px.shape[1] // scale) for px in rgb], np.int64)
+    hr_sizes = np.array([px.size for px in rgb], np.int64)
+    offsets = np.concatenate([[0], np.cumsum(hr_sizes)[:-1]]).astype(np.int64)
+    window = _patch_sampler(lr_shapes, side)
+    flat_t = tf.constant(np.concatenate([px.ravel() for px in rgb]))
+    shapes_t, offsets_t = tf.constant(lr_shapes), tf.constant(offsets)
+    grid = tf.constant(np.arange(side * scale, dtype=np.int64))
+
+    def sample(seed_value):
+        seeds = tf.random.experimental.stateless_split(tf.stack([seed_value, seed_value // 7 + 1]),
+                                                       5 + SEEDS_NEEDED)
+        idx, top, left = window(seeds[:3])
+        hr = _cut(flat_t, offsets_t[idx], shapes_t[idx, 1] * scale, top * scale, left * scale, grid, channels=3)
+        hr = tf.ensure_shape(hr, [side * scale, side * scale, 3])
+        lr_y, hr_y = degrade_patch(hr, scale, patch_size, recipe, seeds[5:])
+        return _augment(lr_y, hr_y, seeds[3:5])
+
+    return _batched(sample, seed, start_step, batch_size)

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from sesr_core.errors import SesrError
+from sesr_core.imaging.degradation import Degradation, parse_degradation
 from sesr_core.presets import ModelConfig
 
 LR_SCHEDULES = ("constant", "cosine", "step")
@@ -30,6 +31,8 @@ class TrainSpec:
     so the weights learn the ranges the int8 file will have (see :mod:`sesr_core.training.range_search`).
     ``qat_residual_grid`` pins the output block's int8 output to whole grey levels (see :mod:`sesr_core.training.qat`);
     off in runs made before it existed, whose QAT checkpoints learnt a range there.
+    ``degrade`` is a random degradation recipe for the LR side of every training patch and ``val_degrade`` a fixed
+    one for the validation images (text forms of :class:`sesr_core.imaging.degradation.Degradation`; None: clean).
     """
 
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -50,6 +53,8 @@ class TrainSpec:
     qat_residual_grid: bool = False
     init_from: str | None = None
     hr_rescales: tuple[float, ...] = ()
+    degrade: str | None = None
+    val_degrade: str | None = None
     strategy: str = "default"
     eval_every: int = 500
     checkpoint_every: int = 500
@@ -78,6 +83,22 @@ class TrainSpec:
         for ok, message in checks:
             if not ok:
                 raise SesrError(message)
+        for name in ("degrade", "val_degrade"):
+            text = getattr(self, name)
+            recipe = parse_degradation(text) if text is not None else None
+            object.__setattr__(self, name, None if recipe is None or recipe.is_clean else recipe.text())
+        if self.val_degrade and not parse_degradation(self.val_degrade).is_fixed:
+            raise SesrError(f"--val-degrade takes single values (e.g. jpeg=75), not ranges: '{self.val_degrade}'.")
+
+    @property
+    def degradation(self) -> Degradation | None:
+        """The training recipe, or None for clean bicubic pairs."""
+        return parse_degradation(self.degrade) if self.degrade else None
+
+    @property
+    def val_degradation(self) -> Degradation | None:
+        """The fixed degradation of the validation images, or None."""
+        return parse_degradation(self.val_degrade) if self.val_degrade else None
 
     @property
     def total_steps(self) -> int:

@@ -32,7 +32,14 @@ from sesr_core.pairs import ImagePair, load_eval_pairs
 from sesr_core.presets import start_from_description
 from sesr_core.training._tf import keras, tf
 from sesr_core.training.calibration import calibration_pairs
-from sesr_core.training.data import collect_image_files, load_pairs, patch_dataset
+from sesr_core.training.data import (
+    collect_image_files,
+    degraded_patch_dataset,
+    load_hr_images,
+    load_pairs,
+    patch_dataset,
+)
+from sesr_core.training.degrade import MARGIN as DEGRADE_MARGIN
 from sesr_core.training.network import build_training_model, collapsed_from_training
 from sesr_core.training.optim import current_learning_rate, learning_rate_schedule, make_optimizer
 from sesr_core.training.qat import calibrate_activation_ranges, freeze_activation_ranges, quantize_collapsed_model
@@ -81,7 +88,7 @@ class _Context:
     emit: EventCallback
     cancel: CancelToken
     strategy: tf.distribute.Strategy
-    train_pairs: list[ImagePair]
+    train_pairs: list[ImagePair] | list[tuple[str, np.ndarray]]
     val_pairs: list[ImagePair]
     started: float
     elapsed_before: float
@@ -152,11 +159,23 @@ def _prepare(spec: TrainSpec, run: RunFolder, strategy: tf.distribute.Strategy, 
                        float(run.read_state().get("elapsed_seconds", 0.0)))
     context.log(f"Run {run.root}: {spec.model.name}, {spec.total_steps} steps "
                 f"({spec.steps} fp32{f' + {spec.qat_steps} QAT' if spec.qat else ''}), strategy {spec.strategy}.")
-    context.train_pairs = load_pairs(spec.data_dirs, spec.model.scale, spec.patch_size, spec.hr_rescales,
-                                     warn=lambda m: context.log(m, "warning"))
-    context.log(f"Training on {len(context.train_pairs)} images from {', '.join(spec.data_dirs)}.")
+
+    def warn(message: str) -> None:
+        context.log(message, "warning")
+
+    if spec.degrade:
+        context.train_pairs = load_hr_images(spec.data_dirs, spec.model.scale, spec.patch_size + DEGRADE_MARGIN * 2,
+                                             spec.hr_rescales, warn=warn)
+        context.log(f"Training on {len(context.train_pairs)} images from {', '.join(spec.data_dirs)}, "
+                    f"LR patches degraded by {spec.degrade}.")
+    else:
+        context.train_pairs = load_pairs(spec.data_dirs, spec.model.scale, spec.patch_size, spec.hr_rescales,
+                                         warn=warn)
+        context.log(f"Training on {len(context.train_pairs)} images from {', '.join(spec.data_dirs)}.")
     if spec.val_dir:
-        context.val_pairs = load_eval_pairs(spec.val_dir, spec.model.scale)
+        context.val_pairs = load_eval_pairs(spec.val_dir, spec.model.scale, degradation=spec.val_degradation)
+        if spec.val_degrade:
+            context.log(f"Validation LR images degraded by {spec.val_degrade}.")
         baseline = evaluate_bicubic(context.val_pairs, spec.model.scale)
         _emit_evaluation(context, 0, baseline, is_baseline=True)
     return context
@@ -206,8 +225,7 @@ def _qat_phase(context: _Context, fp32_model: keras.Model) -> None:
         optimizer = make_optimizer(schedule)
         optimizer.build(quantized.trainable_variables)
     if not _restore_latest(context, "qat", quantized, optimizer):
-        batches = [lr.numpy() for lr, _ in patch_dataset(context.train_pairs, spec.model.scale, spec.patch_size,
-                                                          spec.batch_size, spec.seed + 7919).take(4)]
+        batches = [lr.numpy() for lr, _ in _training_dataset(context, spec.seed + 7919).take(4)]
         calibrate_activation_ranges(quantized, collapsed, batches)
         context.log("Quantisation-aware fine-tuning starts from ranges calibrated on 4 training batches.")
         _save(context, "qat", quantized, optimizer, spec.steps)
@@ -223,6 +241,16 @@ def _qat_phase(context: _Context, fp32_model: keras.Model) -> None:
         context.run.write_state(qat_ranges_refined=True)
     freeze_activation_ranges(quantized)
     _loop(context, "qat", quantized, optimizer, first_step=spec.steps, last_step=spec.total_steps)
+
+
+def _training_dataset(context: _Context, seed: int, start_step: int = 0) -> tf.data.Dataset:
+    """The run's patch stream: clean bicubic pairs, or HR images degraded on the fly by the run's recipe."""
+    spec = context.spec
+    if spec.degrade:
+        return degraded_patch_dataset(context.train_pairs, spec.model.scale, spec.patch_size, spec.batch_size,
+                                      spec.degradation, seed=seed, start_step=start_step)
+    return patch_dataset(context.train_pairs, spec.model.scale, spec.patch_size, spec.batch_size, seed=seed,
+                         start_step=start_step)
 
 
 def _checkpoint(model, optimizer) -> tf.train.Checkpoint:
@@ -273,8 +301,7 @@ def _loop(context: _Context, phase: str, model, optimizer, first_step: int, last
         return
     rolling, best = _managers(context, phase, model, optimizer)
     best_psnr = run.read_state().get(f"best_psnr_{phase}") or -np.inf
-    dataset = patch_dataset(context.train_pairs, spec.model.scale, spec.patch_size, spec.batch_size,
-                            seed=spec.seed * 1_000_003 + (1 if phase == "qat" else 0), start_step=step)
+    dataset = _training_dataset(context, spec.seed * 1_000_003 + (1 if phase == "qat" else 0), start_step=step)
     iterator = iter(strategy.experimental_distribute_dataset(dataset))
     train_step = _make_train_step(model, optimizer, strategy, spec.batch_size)
 
