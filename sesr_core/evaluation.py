@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -95,3 +96,24 @@ def evaluate_bicubic(pairs: Sequence[ImagePair], scale: int) -> EvalResult:
             sr_y = y_channel(imresize(pair.lr_image, scale=scale))
         result.scores.append(ImageScore(pair.name, *score_image(sr_y, pair.hr, scale)))
     return result
+
+
+# The fixed degradation every card also reports, beside clean LR: a web photo's JPEG.
+CARD_DEGRADATION = "jpeg=75"
+
+
+def card_evaluation(predict: YPredictor, val_dir: str | Path, scale: int) -> dict:
+    """A card's ``evaluation`` block: PSNR/SSIM on ``val_dir`` with clean LR and with :data:`CARD_DEGRADATION` LR,
+    each beside the bicubic baseline of the same LR images."""
+    from sesr_core.imaging.degradation import parse_degradation
+    from sesr_core.pairs import dataset_name, load_eval_pairs
+
+    clean_pairs = load_eval_pairs(val_dir, scale)
+    entry = evaluate(predict, clean_pairs, scale).card_entry(dataset_name(val_dir))
+    entry["bicubic_psnr"] = round(evaluate_bicubic(clean_pairs, scale).mean_psnr, 4)
+    degraded_pairs = load_eval_pairs(val_dir, scale, degradation=parse_degradation(CARD_DEGRADATION))
+    degraded = evaluate(predict, degraded_pairs, scale)
+    entry["degraded"] = {"degradation": CARD_DEGRADATION, "psnr": round(degraded.mean_psnr, 4),
+                         "ssim": round(degraded.mean_ssim, 5),
+                         "bicubic_psnr": round(evaluate_bicubic(degraded_pairs, scale).mean_psnr, 4)}
+    return entry

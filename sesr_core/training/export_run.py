@@ -6,9 +6,8 @@ from pathlib import Path
 
 from sesr_core.atomic import write_bytes_atomic
 from sesr_core.errors import SesrError
-from sesr_core.evaluation import evaluate
+from sesr_core.evaluation import card_evaluation
 from sesr_core.model_card import make_card, write_card
-from sesr_core.pairs import dataset_name, load_eval_pairs
 from sesr_core.runtime.sr_model import SRModel
 from sesr_core.training._tf import tf
 from sesr_core.training.calibration import calibration_pairs, representative_patches
@@ -100,8 +99,7 @@ def export_run(run_dir: str | Path, precision: str, out_path: str | Path | None 
     evaluation = {}
     val = val_dir or spec.val_dir
     if val and Path(val).is_dir():
-        result = evaluate(model.upscale_y, load_eval_pairs(val, spec.model.scale), spec.model.scale)
-        evaluation = result.card_entry(dataset_name(val))
+        evaluation = card_evaluation(model.upscale_y, val, spec.model.scale)
     quantization = {"method": method}
     if precision == "int8":
         quantization.update(input_scale=float(model.input_quant[0]), input_zero_point=int(model.input_quant[1]),
