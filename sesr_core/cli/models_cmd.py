@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sesr_core.catalog import CatalogEntry, list_models, user_models_dir
+from sesr_core.catalog import SHARPER_BY_DB, CatalogEntry, list_models, user_models_dir
 from sesr_core.errors import ModelError
 
 
@@ -68,10 +68,14 @@ def run_list(args) -> int:
         print("No models installed; train one with 'sesr train' or copy a .tflite and its card to "
               f"{user_models_dir()}.")
         return 0
-    print(f"{'name':<28}{'scale':>6}{'prec.':>7}{'MACs/px':>10}{'params':>9}{'Set5 PSNR':>11}  source")
+    print(f"{'name':<28}{'scale':>6}{'prec.':>7}{'for':>7}{'MACs/px':>10}{'params':>9}{'PSNR':>8}  "
+          f"{'on':<10}source")
     for m in models:
         psnr = f"{m.set5_psnr:.2f}" if m.set5_psnr else "-"
-        source = "shipped" + (", default" if m.default else "") if m.shipped else "user"
-        print(f"{m.name:<28}{'x' + str(m.scale):>6}{m.precision:>7}{m.macs_per_pixel or 0:>10,}{m.params or 0:>9,}"
-              f"{psnr:>11}  {source}")
+        notes = ["shipped" if m.shipped else "user"] + ["default"] * m.default + ["experimental"] * m.experimental
+        print(f"{m.name:<28}{'x' + str(m.scale):>6}{m.precision:>7}{m.purpose:>7}{m.macs_per_pixel or 0:>10,}"
+              f"{m.params or 0:>9,}{psnr:>8}  {m.eval_dataset or '-':<10}{', '.join(notes)}")
+    if any(m.experimental for m in models):
+        print(f"experimental: not at least {SHARPER_BY_DB:g} dB better than the next smaller model of its kind on "
+              "the same data set, at a higher cost.")
     return 0

@@ -31,7 +31,7 @@ _KEYS = ("blur", "noise", "poisson", "jpeg", "resize")
 _LIMITS = {"blur": (0.0, 5.0), "noise": (0.0, 50.0), "poisson": (0.0, 50.0), "jpeg": (1.0, 100.0)}
 # Named recipes: what a photo model is trained on (chosen before any measurement; docs/training.md says why).
 NAMED_RECIPES = {
-    "photo": "blur=0.3-1@0.25,resize=bicubic|bicubic|bilinear|area,noise=0-3@0.3,poisson=0-2@0.15,jpeg=30-95@0.85",
+    "photo": "blur=0.2-0.8@0.1,noise=0-2@0.1,poisson=0-1.5@0.05,jpeg=35-90@0.4",
 }
 _SYNTAX = ("write degradations as key=value pairs joined by commas, e.g. 'jpeg=40-95@0.85,noise=0-3@0.4,"
            "blur=0.2-1.0@0.3,resize=bicubic|bilinear|area'")
