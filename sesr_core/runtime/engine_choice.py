@@ -20,7 +20,7 @@ import numpy as np
 
 from sesr_core.atomic import write_bytes_atomic
 from sesr_core.catalog import user_data_dir
-from sesr_core.model_card import sha256_of
+from sesr_core.model_card import read_card, sha256_of
 from sesr_core.runtime.cpu_info import cpu_identity
 from sesr_core.runtime.engine import (
     ENGINE_LABELS,
@@ -104,10 +104,11 @@ def auto_choice(path: Path, threads: int, allow_twin: bool = True, measure: bool
 
 
 def candidate_label(key: str, path: Path) -> str:
-    """``OpenVINO int8`` / ``LiteRT fp32 twin`` for a cache key ``engine FILE``."""
+    """``OpenVINO int8`` / ``LiteRT fp32 twin`` for a cache key ``engine FILE`` of model ``path``."""
     engine, file_name = key.split(" ", 1)
-    twin = file_name != path.name
-    return f"{ENGINE_LABELS[engine]} {'fp32 twin' if twin else 'as named'}"
+    if file_name != path.name:
+        return f"{ENGINE_LABELS[engine]} fp32 twin"
+    return f"{ENGINE_LABELS[engine]} {(read_card(path) or {}).get('precision', 'as named')}"
 
 
 def cache_key(files: list[Path], engines: list[str], threads: int) -> str:
