@@ -34,7 +34,7 @@ from sesr_core.runtime.interpreter import default_threads
 
 CACHE_NAME = "engine-choice.json"
 PROBE_SHAPE = (96, 1024)  # input pixels timed per run: a strip as the tiles are, about 30 ms for SESR-M5
-ROUNDS = 3
+ROUNDS = 5
 FRAME_PIXELS = 1920 * 1080
 
 
