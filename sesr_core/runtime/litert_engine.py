@@ -32,7 +32,8 @@ class LiteRTEngine:
         self._pool: OrderedDict[int, tuple[object, tuple[int, int]]] = OrderedDict()  # id -> (interpreter, shape)
         self._lock = threading.Lock()
         self._closed = False
-        self.allocations = 0  # how often an interpreter was (re)allocated: tests check that shapes are reused
+        self.created = 0  # interpreters made (at most ``pool_size``)
+        self.allocations = 0  # how often an interpreter was (re)allocated for a shape
 
     def _interpreter(self, shape: tuple[int, int]):
         for key, (interpreter, held) in self._pool.items():
@@ -41,6 +42,7 @@ class LiteRTEngine:
                 return interpreter
         if len(self._pool) < self._pool_size:
             interpreter = interpreter_class()(model_content=self._content, num_threads=self.threads)
+            self.created += 1
         else:
             _key, (interpreter, _held) = self._pool.popitem(last=False)  # resized below, not destroyed
         self._resize(interpreter, shape)
