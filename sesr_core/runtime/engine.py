@@ -17,16 +17,12 @@ from typing import Protocol
 
 import numpy as np
 
-from sesr_core.errors import ModelError, SesrError
+from sesr_core.errors import EngineUnavailableError, ModelError, SesrError
 
 ENGINES = ("openvino", "litert")
 ENGINE_CHOICES = ("auto", *ENGINES)
 ENGINE_LABELS = {"openvino": "OpenVINO", "litert": "LiteRT"}
 ENGINE_VARIABLE = "SESR_ENGINE"
-
-
-class EngineUnavailableError(SesrError):
-    """An engine was asked for by name but cannot be imported on this machine."""
 
 
 class Engine(Protocol):
