@@ -13,12 +13,14 @@ MATLAB_BICUBIC_MAX_PIXELS = 1_000_000  # above this the compare view's bicubic i
 
 
 class Engine:
-    """An upscaling model ready to run (sesr_core's Upscaler): images in memory and files on disk."""
+    """An upscaling model ready to run (sesr_core's Upscaler): images in memory and files on disk. ``engine`` is
+    openvino, litert or None for the saved preference (auto unless the Preferences name one)."""
 
-    def __init__(self, model_path: str | Path, threads: int | None = None) -> None:
+    def __init__(self, model_path: str | Path, threads: int | None = None, engine: str | None = None) -> None:
+        from app.engine_setting import engine_request
         from sesr_core.runtime.upscaler import Upscaler
 
-        self.upscaler = Upscaler(Path(model_path), threads=threads)
+        self.upscaler = Upscaler(Path(model_path), threads=threads, engine=engine or engine_request())
         self.scale = self.upscaler.scale
         self.path = Path(model_path)
 
@@ -34,6 +36,36 @@ class Engine:
         """Upscale one image file into ``target`` (format from its suffix), atomically; returns the written path."""
         return self.upscaler.upscale_file(source, target, quality=quality, overwrite=overwrite, cancel=cancel,
                                           on_progress=lambda done, total: on_event(Progress(done, total)))
+
+
+def describe_engine(requested: str | None, model_path: Path | None, threads: int | None) -> str:
+    """``OpenVINO (auto)`` / ``auto (measured on first use)`` / ``LiteRT``: the engine a job would use, from
+    auto's cached measurement only (nothing is timed here)."""
+    from sesr_core.errors import SesrError
+    from sesr_core.runtime.engine import ENGINE_LABELS, check_engine_name
+    from sesr_core.runtime.engine_choice import auto_choice
+    from sesr_core.runtime.interpreter import default_threads
+
+    try:
+        name = check_engine_name(requested)
+    except SesrError:
+        return "unknown (check SESR_ENGINE)"
+    if name != "auto":
+        return ENGINE_LABELS[name]
+    choice = auto_choice(Path(model_path), threads or default_threads(), measure=False) if model_path else None
+    if choice is None:
+        return "auto (measured on first use)"
+    twin = ", fp32 twin" if choice.path != Path(model_path) else ""
+    return f"{choice.label}{twin} (auto)"
+
+
+def engine_timings(model_path: Path | None, threads: int | None) -> dict[str, float]:
+    """What auto measured for a model (label -> ms per 1080p frame), empty if it has not run yet."""
+    from sesr_core.runtime.engine_choice import auto_choice
+    from sesr_core.runtime.interpreter import default_threads
+
+    choice = auto_choice(Path(model_path), threads or default_threads(), measure=False) if model_path else None
+    return dict(choice.timings) if choice else {}
 
 
 def read_pixels(path: Path):

@@ -141,6 +141,11 @@ def take_screenshots(app: QApplication, folder: Path) -> int:
         settle(app)
         save(about, folder, "about", written)
         about.close()
+        preferences = window.preferences_dialog()
+        preferences.show()
+        settle(app)
+        save(preferences, folder, "preferences", written)
+        preferences.close()
         window.close()
         settle(app)
     for path in written:

@@ -21,10 +21,12 @@ from PySide6.QtWidgets import (
 from app import APP_NAME
 from app.about import AboutDialog
 from app.catalog_store import CatalogStore
+from app.engine_setting import engine_status
 from app.pages.models import ModelsPage
 from app.pages.train import TrainPage
 from app.pages.upscale import UpscalePage
 from app.pages.video import VideoPage
+from app.preferences import PreferencesDialog
 from app.settings import Settings
 
 PAGE_ICONS = {
@@ -61,6 +63,7 @@ class MainWindow(QMainWindow):
             self.navigation.addItem(item)
             self.stack.addWidget(page)
             page.busy_changed.connect(lambda _busy, p=page: self._page_busy(p))
+            page.busy_changed.connect(lambda busy: busy or self._update_status())  # auto has measured by now
             page.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.navigation.currentRowChanged.connect(self._page_changed)
         central = QWidget()
@@ -72,7 +75,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.model_label, self.scale_label, self.threads_label = QLabel(), QLabel(), QLabel()
-        for label in (self.model_label, self.scale_label, self.threads_label):
+        self.engine_label = QLabel()
+        for label in (self.model_label, self.scale_label, self.threads_label, self.engine_label):
             label.setContentsMargins(8, 0, 8, 0)
             self.statusBar().addPermanentWidget(label)
         for page in (self.upscale, self.video):
@@ -102,6 +106,9 @@ class MainWindow(QMainWindow):
                                         [QKeySequence.StandardKey.Open])
         self.paste_action = self._action(file_menu, "&Paste image", self.paste, [QKeySequence.StandardKey.Paste])
         self._action(file_menu, "Show &output folder", self.upscale.open_output_folder, ["Ctrl+Shift+O"])
+        file_menu.addSeparator()
+        self._action(file_menu, "P&references…", self.show_preferences, [QKeySequence.StandardKey.Preferences,
+                                                                         "Ctrl+,"])
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, [QKeySequence.StandardKey.Quit])
         job_menu = bar.addMenu("&Job")
@@ -160,16 +167,28 @@ class MainWindow(QMainWindow):
     def show_about(self) -> None:
         AboutDialog(self).exec()
 
+    def preferences_dialog(self) -> PreferencesDialog:
+        """The Preferences dialog for the current page's model (not shown)."""
+        entry, _scale, threads = self._status_page().status_info()
+        return PreferencesDialog(self.settings, entry.path if entry else None, threads, self)
+
+    def show_preferences(self) -> None:
+        if self.preferences_dialog().exec():
+            self._update_status()
+
     def _model_added(self, name: str) -> None:
         self.upscale.select_model(name)
         self.statusBar().showMessage(f"Model '{name}' added to the catalog", 10_000)
 
+    def _status_page(self):
+        return self.current_page() if self.current_page() in (self.upscale, self.video) else self.upscale
+
     def _update_status(self) -> None:
-        page = self.current_page() if self.current_page() in (self.upscale, self.video) else self.upscale
-        entry, scale, threads = page.status_info()
+        entry, scale, threads = self._status_page().status_info()
         self.model_label.setText(f"Model: {entry.name}" if entry else "Model: none")
         self.scale_label.setText(f"Scale: ×{scale}")
         self.threads_label.setText(f"Threads: {threads}")
+        self.engine_label.setText(engine_status(entry.path if entry else None, threads, self.settings))
 
     # ------------------------------------------------------------------------------------------------ drops
 

@@ -1,15 +1,20 @@
-"""Inference speed: model alone, the whole image path, and 1080p -> 4K video end to end against its stages.
+"""Inference speed of every engine side by side: network alone, the whole image path, and 1080p -> 4K video.
 
-    python benchmarks/speed.py [--model PATH ...] [--repeats 5] [--video-frames 60] [--threads N] [--write-doc]
+    python benchmarks/speed.py [--model PATH ...] [--repeats 7] [--video-frames 24] [--threads 2] [--write-doc]
 
-Models: every ``--model`` given (a .tflite path or catalog name), else every shipped model. For each, 1080p -> 4K
-means an input of 3840/s x 2160/s. Reported:
+Models: every ``--model`` given (a .tflite path or catalog name), else the default x2 and x4 models; each runs on
+every engine (OpenVINO, LiteRT), as it is and as its fp32 twin. For each, 1080p -> 4K means an input of
+3840/s x 2160/s. Reported, with the CPU's vector flags:
 
-* model alone: median time of one LiteRT invoke (input set, output read), and the GMAC/s it achieves;
+* network alone: median time of the network over the frame in the strips the runtime uses (input quantised, raw
+  output stitched), all candidates interleaved round by round so that they share the machine's load; GMAC/s;
 * image path: ``Upscaler.upscale_array`` on an 8-bit RGB photo of that size (colour split, network, chroma, merge;
-  no file decoding or encoding) divided by the model alone (target <= 1.3);
-* video (x2 models only): decode + upscale + libx264 veryfast of a 1080p clip, in fps, and each stage alone on the
-  same frames; end to end over the slowest stage alone shows how well the threads overlap (target >= 85%).
+  no file decoding or encoding) over the network alone, timed alternately (target <= 1.3);
+* what ``--engine auto`` picked, and its time over the fastest candidate's (target <= 1.05);
+* video (the default x2 model on each engine): decode + upscale + libx264 veryfast of a 1080p clip, in fps, and each
+  stage alone on the same frames; end to end over the slowest stage alone shows how well the threads overlap;
+* OpenVINO's per-layer profile (``PERF_COUNT``) of the x2 model on one strip, and the chroma bicubic against
+  Pillow's resize.
 
 Ratios are measured within one run. Prints Markdown; ``--write-doc`` also puts it in docs/benchmarks.md.
 """
@@ -31,7 +36,10 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.doc_section import machine, update_doc  # noqa: E402
-from sesr_core.catalog import list_models  # noqa: E402
+from sesr_core.catalog import default_model  # noqa: E402
+from sesr_core.runtime.cpu_info import cpu_identity  # noqa: E402
+from sesr_core.runtime.engine import ENGINES, engine_version  # noqa: E402
+from sesr_core.runtime.engine_choice import twin_of  # noqa: E402
 from sesr_core.runtime.model_graph import macs_per_input_pixel  # noqa: E402
 from sesr_core.runtime.upscaler import Upscaler  # noqa: E402
 from sesr_core.runtime.video_pipeline import upscale_frame  # noqa: E402
@@ -77,21 +85,115 @@ def photo(width: int, height: int, shift: int = 0) -> np.ndarray:
     return np.ascontiguousarray(big[shift % 64:shift % 64 + height, shift % 48:shift % 48 + width])
 
 
-def model_rows(upscaler: Upscaler, repeats: int) -> dict:
-    scale = upscaler.scale
-    width, height = OUT_W // scale, OUT_H // scale
-    rgb = photo(width, height)
+def frame_input(scale: int) -> tuple[np.ndarray, np.ndarray]:
+    """The 1080p -> 4K test input for ``scale``: an RGB photo and its BT.601 Y (0..255)."""
+    rgb = photo(OUT_W // scale, OUT_H // scale)
     y = rgb.astype(np.float32) @ np.array([0.25678824, 0.50412941, 0.09790588], np.float32) + np.float32(16.0)
-    model = upscaler.model
-    tensor = model.quantize_input(y / 255.0)
-    model_alone, image_path, model_cpu = timed_pair(lambda: model.run_raw(tensor),
-                                                    lambda: upscaler.upscale_array(rgb), repeats)
-    macs = macs_per_input_pixel(model.path.read_bytes()) or 0
-    return {"model": upscaler.name, "scale": scale, "precision": upscaler.precision,
-            "input": f"{width}x{height}", "model_ms": model_alone * 1000,
-            "gmac": macs * width * height / 1e9, "gmac_per_s": macs * width * height / 1e9 / model_alone,
-            "gmac_per_cpu_s": macs * width * height / 1e9 / model_cpu,
-            "image_ms": image_path * 1000, "image_ratio": image_path / model_alone}
+    return rgb, y
+
+
+def network_call(upscaler: Upscaler, y: np.ndarray):
+    """The network alone over a frame, in the strips the runtime runs (the video path's exact strips)."""
+    tensor, _residual = upscaler.luma.quantize(y)
+    return lambda: upscaler.luma.run(tensor, bucketed=False)
+
+
+def interleaved(calls: dict[str, object], repeats: int) -> dict[str, float]:
+    """Median seconds per call, every call once per round (after one warm-up each), so all share the same load."""
+    for call in calls.values():
+        call()
+    times: dict[str, list[float]] = {key: [] for key in calls}
+    for _ in range(repeats):
+        for key, call in calls.items():
+            started = time.perf_counter()
+            call()
+            times[key].append(time.perf_counter() - started)
+    return {key: statistics.median(values) for key, values in times.items()}
+
+
+def candidate_upscalers(names: list[str], threads: int) -> dict[str, Upscaler]:
+    """``engine file`` -> Upscaler, for every model, its fp32 twin and every engine that can be imported."""
+    result = {}
+    for name in names:
+        base = Upscaler(name, threads=threads, engine="litert")
+        files = [base.path] + ([twin] if (twin := twin_of(base.path)) else [])
+        for file in files:
+            for engine in ENGINES:
+                if engine_version(engine) is not None:
+                    result[f"{engine} {file.name}"] = Upscaler(file, threads=threads, engine=engine)
+    return result
+
+
+def model_rows(upscalers: dict[str, Upscaler], repeats: int) -> list[dict]:
+    inputs = {scale: frame_input(scale) for scale in {u.scale for u in upscalers.values()}}
+    network = interleaved({key: network_call(u, inputs[u.scale][1]) for key, u in upscalers.items()}, repeats)
+    rows = []
+    for key, upscaler in upscalers.items():
+        rgb, y = inputs[upscaler.scale]
+        alone, image_path, _cpu = timed_pair(network_call(upscaler, y), lambda u=upscaler, p=rgb: u.upscale_array(p),
+                                             max(3, repeats // 2))
+        macs = macs_per_input_pixel(upscaler.path.read_bytes()) or 0
+        width, height = rgb.shape[1], rgb.shape[0]
+        rows.append({"key": key, "model": upscaler.path.stem, "engine": upscaler.engine_choice.label,
+                     "scale": upscaler.scale, "precision": upscaler.precision, "input": f"{width}x{height}",
+                     "network_ms": network[key] * 1000, "gmac": macs * width * height / 1e9,
+                     "gmac_per_s": macs * width * height / 1e9 / network[key],
+                     "image_ms": image_path * 1000, "image_ratio": image_path / alone})
+        print(json.dumps(rows[-1]), file=sys.stderr)
+    return rows
+
+
+def auto_rows(names: list[str], rows: list[dict], threads: int) -> list[dict]:
+    """What auto picked for each model, and its time over the fastest candidate of that model (same run)."""
+    result = []
+    for name in names:
+        auto = Upscaler(name, threads=threads, engine="auto")
+        family = [r for r in rows if r["scale"] == auto.scale and r["model"].removesuffix("-fp32") == auto.path.stem]
+        chosen = next(r for r in family if r["key"] == f"{auto.engine} {auto.model.path.name}")
+        fastest = min(family, key=lambda r: r["network_ms"])
+        result.append({"model": auto.path.stem, "auto": f"{chosen['engine']} {chosen['model']}",
+                       "auto_ms": chosen["network_ms"], "fastest": f"{fastest['engine']} {fastest['model']}",
+                       "fastest_ms": fastest["network_ms"], "ratio": chosen["network_ms"] / fastest["network_ms"],
+                       "litert_int8_ms": next(r["network_ms"] for r in family
+                                              if r["engine"] == "LiteRT" and r["precision"] == "int8")})
+    return result
+
+
+def layer_profile(path: Path, threads: int, shape: tuple[int, int] = (288, 1938), top: int = 8) -> list[dict]:
+    """OpenVINO's per-layer times (PERF_COUNT) on one strip of the model, the largest first, summed over 5 runs."""
+    from sesr_core.runtime.openvino_engine import OpenVINOEngine
+
+    engine = OpenVINOEngine(path, threads, profile=True)
+    tensor = np.random.default_rng(0).integers(-128, 128, shape).astype(np.int8)
+    totals: dict[str, dict] = {}
+    for _ in range(6):
+        engine.run(tensor)
+        for info in engine.request(shape).profiling_info:
+            if info.status.name != "EXECUTED":
+                continue
+            entry = totals.setdefault(info.node_name, {"layer": info.node_name, "type": info.node_type,
+                                                       "kernel": info.exec_type, "us": 0.0})
+            entry["us"] += info.real_time.total_seconds() * 1e6 / 6
+    layers = sorted(totals.values(), key=lambda e: -e["us"])
+    whole = sum(e["us"] for e in layers)
+    for entry in layers:
+        entry["share"] = entry["us"] / whole
+    return layers[:top]
+
+
+def chroma_resize(repeats: int) -> dict:
+    """The chroma bicubic of one 1938x288 photo strip: ours (Keys a = -0.75, numpy) against Pillow's (a = -0.5, C)."""
+    from sesr_core.runtime.cubic import upscale_cubic
+
+    plane = np.ascontiguousarray(photo(1938, 288)[..., 2], dtype=np.float32)  # a photo's blue channel
+    image = Image.fromarray(plane, mode="F")
+    size = (plane.shape[1] * 2, plane.shape[0] * 2)
+    times = interleaved({"numpy": lambda: upscale_cubic(plane, 2),
+                         "pillow": lambda: image.resize(size, Image.Resampling.BICUBIC)}, repeats)
+    ours, pillow = upscale_cubic(plane, 2), np.asarray(image.resize(size, Image.Resampling.BICUBIC))
+    inner = np.abs(ours - pillow)[8:-8, 8:-8]
+    return {"numpy_ms": times["numpy"] * 1000, "pillow_ms": times["pillow"] * 1000,
+            "max_diff": float(inner.max()), "identical": float((np.rint(ours) == np.rint(pillow)).mean())}
 
 
 def make_clip(path: Path, frames: int) -> Path:
@@ -137,50 +239,70 @@ def video_rows(upscaler: Upscaler, frames: int, folder: Path) -> dict:
             "end_to_end_fps": result.fps, "overlap": result.fps / slowest}
 
 
-def markdown(rows: list[dict], video: dict | None, video_model: str | None, threads: int | None) -> str:
-    lines = [f"Machine: {machine()}. Threads: {threads or 'all cores'}.", "",
-             "| model | scale | precision | input | GMAC | model alone (ms) | GMAC/s | GMAC per CPU-second | "
-             "image path (ms) | image / model |", "|---|---|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        lines.append(f"| {r['model']} | x{r['scale']} | {r['precision']} | {r['input']} | {r['gmac']:.1f} | "
-                     f"{r['model_ms']:.0f} | {r['gmac_per_s']:.0f} | {r['gmac_per_cpu_s']:.0f} | "
-                     f"{r['image_ms']:.0f} | {r['image_ratio']:.2f}x |")
-    if video:
-        lines += ["", f"Video 1080p -> 4K with {video_model}, {video['frames']} frames, libx264 veryfast crf 18:", "",
-                  "| decode alone | upscale alone | encode alone | end to end | end to end / slowest stage |",
-                  "|---|---|---|---|---|",
-                  f"| {video['decode_fps']:.1f} fps | {video['upscale_fps']:.2f} fps | {video['encode_fps']:.2f} fps "
-                  f"| {video['end_to_end_fps']:.2f} fps | {video['overlap']:.0%} |"]
+def markdown(rows: list[dict], autos: list[dict], videos: dict[str, dict], profile: list[dict], chroma: dict,
+             threads: int) -> str:
+    versions = ", ".join(f"{e} {engine_version(e) or 'not available'}" for e in ENGINES)
+    lines = [f"Machine: {machine()}. CPU: {cpu_identity()}. Threads: {threads}. Engines: {versions}.", "",
+             "Network alone: the network over the frame in the runtime's strips, every candidate interleaved round "
+             "by round (medians); image path: the whole in-memory colour path, timed alternately with the network.",
+             "", "| model | engine | scale | precision | input | GMAC | network alone (ms) | GMAC/s | image path (ms) "
+             "| image / network |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in sorted(rows, key=lambda r: (r["scale"], r["network_ms"])):
+        lines.append(f"| {r['model']} | {r['engine']} | x{r['scale']} | {r['precision']} | {r['input']} | "
+                     f"{r['gmac']:.1f} | {r['network_ms']:.0f} | {r['gmac_per_s']:.0f} | {r['image_ms']:.0f} | "
+                     f"{r['image_ratio']:.2f}x |")
+    lines += ["", "| model | auto picked | its time | fastest | auto / fastest | auto / LiteRT int8 |",
+              "|---|---|---|---|---|---|"]
+    for a in autos:
+        lines.append(f"| {a['model']} | {a['auto']} | {a['auto_ms']:.0f} ms | {a['fastest']} "
+                     f"{a['fastest_ms']:.0f} ms | {a['ratio']:.2f}x | {a['auto_ms'] / a['litert_int8_ms']:.2f}x |")
+    if videos:
+        lines += ["", "Video 1080p -> 4K, libx264 veryfast crf 18:", "",
+                  "| engine | frames | decode alone | upscale alone | encode alone | end to end "
+                  "| end to end / slowest |",
+                  "|---|---|---|---|---|---|---|"]
+        for label, v in videos.items():
+            lines.append(f"| {label} | {v['frames']} | {v['decode_fps']:.1f} fps | {v['upscale_fps']:.2f} fps | "
+                         f"{v['encode_fps']:.2f} fps | {v['end_to_end_fps']:.2f} fps | {v['overlap']:.0%} |")
+    if profile:
+        lines += ["", "OpenVINO layer profile (PERF_COUNT), default x2 int8 model, one 288x1938 strip:", "",
+                  "| layer | type | kernel | time (us) | share |", "|---|---|---|---|---|"]
+        for p in profile:
+            lines.append(f"| {p['layer']} | {p['type']} | {p['kernel']} | {p['us']:.0f} | {p['share']:.0%} |")
+    lines += ["", f"Chroma bicubic of one 1938x288 strip x2: ours (numpy, Keys a = -0.75) {chroma['numpy_ms']:.1f} ms, "
+              f"Pillow's resize (C, mode F, a = -0.5 fixed) {chroma['pillow_ms']:.1f} ms; away from the edges they "
+              f"differ by up to {chroma['max_diff']:.2f} grey levels ({chroma['identical']:.1%} of pixels round "
+              "alike), because Pillow's kernel is another one."]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", action="append", default=[], help="a .tflite path or catalog name (repeatable)")
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--video-frames", type=int, default=60, help="0 skips the video measurement")
-    parser.add_argument("--threads", type=int)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--video-frames", type=int, default=24, help="0 skips the video measurement")
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--write-doc", action="store_true", help="update the Speed part of docs/benchmarks.md")
     args = parser.parse_args(argv)
-    names = args.model or [str(m.path) for m in list_models() if m.shipped]
-    if not names:
-        parser.error("no shipped models yet; pass --model PATH")
-    upscalers = [Upscaler(name, threads=args.threads) for name in names]
-    rows = []
-    for upscaler in upscalers:
-        rows.append(model_rows(upscaler, args.repeats))
-        print(json.dumps(rows[-1]), file=sys.stderr)
-    video, video_model = None, None
-    candidates = [u for u in upscalers if u.scale == 2 and u.precision == "int8"] or \
-        [u for u in upscalers if u.scale == 2]
-    if args.video_frames and candidates:
-        video_model = candidates[0].name
+    names = args.model or [str(default_model(scale).path) for scale in (2, 4)]
+    upscalers = candidate_upscalers(names, args.threads)
+    rows = model_rows(upscalers, args.repeats)
+    autos = auto_rows(names, rows, args.threads)
+    print(json.dumps(autos), file=sys.stderr)
+    x2 = [u for key, u in upscalers.items() if u.scale == 2 and u.precision == "int8"]
+    videos = {}
+    if args.video_frames:
         with tempfile.TemporaryDirectory() as folder:
-            video = video_rows(candidates[0], args.video_frames, Path(folder))
-        print(json.dumps(video), file=sys.stderr)
-    text = markdown(rows, video, video_model, args.threads)
-    print(json.dumps({"models": rows, "video": video}, indent=2) if args.json else text)
+            for upscaler in x2:
+                label = f"{upscaler.engine_choice.label} {upscaler.path.stem}"
+                videos[label] = video_rows(upscaler, args.video_frames, Path(folder))
+                print(json.dumps(videos[label]), file=sys.stderr)
+    profile = layer_profile(x2[0].path, args.threads) if x2 and engine_version("openvino") else []
+    chroma = chroma_resize(args.repeats)
+    text = markdown(rows, autos, videos, profile, chroma, args.threads)
+    print(json.dumps({"models": rows, "auto": autos, "video": videos, "profile": profile, "chroma": chroma},
+                     indent=2) if args.json else text)
     if args.write_doc:
         print(f"updated {update_doc('Speed', text)}", file=sys.stderr)
     return 0

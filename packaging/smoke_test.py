@@ -5,11 +5,13 @@
 
 Checks, each printed as ok / SKIP / FAIL:
 - ``sesr-studio --version`` names this checkout's version;
+- ``sesr-studio info --engines --json`` lists OpenVINO (and LiteRT) among the bundled engines, with a measured time
+  on the default x2 model;
 - ``sesr-studio models --json`` lists the shipped models from inside the bundle, the same files as the source tree's;
-- a headless ``sesr-studio upscale`` of sample images (PNG and JPEG) with the bundled default model gives exactly the
-  pixels that the source tree's ``sesr upscale`` gives with the same model; a ``sesr-studio video`` upscale of a short
-  clip with sound gives a clip of twice the size with every frame and the audio; (both SKIP, with the reason, when the
-  bundle ships no default x2 model yet);
+- a headless ``sesr-studio upscale`` of sample images (PNG and JPEG) with the bundled default model (engine: auto)
+  gives exactly the pixels that the source tree's ``sesr upscale`` gives with the same model on the engine the
+  bundle's auto chose; a ``sesr-studio video`` upscale of a short clip with sound gives a clip of twice the size with
+  every frame and the audio; (both SKIP, with the reason, when the bundle ships no default x2 model yet);
 - ``sesr-studio --smoke-test``: the window opens offscreen, and on an Xvfb server through Qt's xcb plugin when Xvfb
   is installed, paints, closes, exit status 0; the Train page says how to get the full bundle (lite) or shows the
   training form (full);
@@ -127,14 +129,32 @@ def shipped_models(bundle: Bundle, models_dir: Path) -> list[dict]:
     return shipped
 
 
+def check_engines(bundle: Bundle) -> str:
+    """The bundled engines: OpenVINO must be importable inside the bundle and measured on the default model."""
+    report = json.loads(bundle.run("info", "--engines", "--json").stdout)
+    engines = report["engines"]
+    if engines.get("openvino", "not available") == "not available" or engines.get("litert") == "not available":
+        raise SmokeFailure(f"the bundled engines are {engines}; OpenVINO and LiteRT should both be there")
+    models = report["models"]
+    if not models or "OpenVINO int8" not in models[0]["ms_per_1080p_frame"]:
+        raise SmokeFailure(f"auto did not time OpenVINO inside the bundle: {models}")
+    timings = ", ".join(f"{k} {v:.0f} ms" for k, v in models[0]["ms_per_1080p_frame"].items())
+    return f"{', '.join(f'{k} {v}' for k, v in engines.items())}; {models[0]['model']}: {timings}; " \
+           f"auto uses {models[0]['auto']}"
+
+
 def check_upscale(bundle: Bundle, default: dict, models_dir: Path, work: Path) -> str:
-    """The bundle's default model against the source tree's sesr upscale with the same model file."""
+    """The bundle's default model (engine: auto) against the source tree's sesr upscale with the same model file
+    on the engine (and file) the bundle's auto chose."""
     source_model = models_dir / Path(default["path"]).name
     for name in UPSCALE_SAMPLES:
         sample = SAMPLES / name
         ours, theirs = work / f"bundle-{name}", work / f"source-{name}"
-        bundle.run("upscale", str(sample), "-o", str(ours))
-        source_sesr("upscale", str(sample), "-o", str(theirs), "--model", str(source_model))
+        result = bundle.run("upscale", str(sample), "-o", str(ours))
+        said = result.stdout + result.stderr  # "Upscaling 1 image with NAME (x2, int8, OpenVINO)."
+        engine = "openvino" if "OpenVINO)" in said else "litert"
+        model = source_model.with_name(f"{source_model.stem}-fp32.tflite") if "fp32 twin" in said else source_model
+        source_sesr("upscale", str(sample), "-o", str(theirs), "--model", str(model), "--engine", engine)
         a, b = load_pixels(ours), load_pixels(theirs)
         src = load_pixels(sample)
         if a.shape[:2] != (src.shape[0] * 2, src.shape[1] * 2):
@@ -142,7 +162,8 @@ def check_upscale(bundle: Bundle, default: dict, models_dir: Path, work: Path) -
         if a.shape != b.shape or not np.array_equal(a, b):
             diff = np.abs(a.astype(int) - b.astype(int)).max() if a.shape == b.shape else "shape differs"
             raise SmokeFailure(f"{name}: the bundle's pixels differ from the source tree's (max diff {diff})")
-    return f"{', '.join(UPSCALE_SAMPLES)} x2 with {default['name']}: pixels identical to the source tree's"
+    return f"{', '.join(UPSCALE_SAMPLES)} x2 with {default['name']} (auto: {engine}): pixels identical to the " \
+           "source tree's"
 
 
 def check_video(bundle: Bundle, work: Path) -> str:
@@ -354,6 +375,7 @@ def main(argv: list[str] | None = None) -> int:
         work = scratch / "work"
         work.mkdir()
         step("--version", check_version, bundle)
+        step("bundled engines (info --engines)", check_engines, bundle)
         shipped = step("models --json", shipped_models, bundle, args.models.resolve(), describe=lambda found: (
             "shipped from inside the bundle, identical to the source files: "
             + (", ".join(m["name"] + (" (default)" if m["default"] else "") for m in found) or "none")))

@@ -28,3 +28,7 @@ class CancelledError(SesrError):
 
     def __init__(self, message: str = "Cancelled by the user.") -> None:
         super().__init__(message)
+
+
+class EngineUnavailableError(SesrError):
+    """An inference engine was asked for by name but cannot be loaded on this machine."""

@@ -14,6 +14,17 @@ def shared_data_dir() -> Path:
     return Path(override) if override else Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _litert_unless_asked():
+    """Tests run LiteRT unless they name an engine (auto would time the engines in every fresh user folder);
+    tests/test_runtime_engines.py covers OpenVINO and auto."""
+    saved = os.environ.get("SESR_ENGINE")
+    os.environ.setdefault("SESR_ENGINE", "litert")
+    yield
+    if saved is None:
+        os.environ.pop("SESR_ENGINE", None)
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """Path of the shared data folder; skips the test when it is absent."""

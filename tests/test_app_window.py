@@ -150,9 +150,30 @@ def test_screenshots_render_every_page(qapp, app_home, x2_model, tmp_path, monke
     monkeypatch.setenv("SESR_STUDIO_SCREENSHOT_RUN", str(tmp_path / "no-run"))
     assert take_screenshots(qapp, tmp_path / "shots") == 0
     names = sorted(p.name for p in (tmp_path / "shots").glob("*.png"))
-    assert names == ["about.png", "models.png", "train.png", "upscale-dark.png", "upscale.png", "video.png"]
+    assert names == ["about.png", "models.png", "preferences.png", "train.png", "upscale-dark.png", "upscale.png",
+                     "video.png"]
     import numpy as np
     from PIL import Image
 
     with Image.open(tmp_path / "shots" / "upscale.png") as image:
         assert image.size[0] >= 1200 and len(np.unique(np.asarray(image.convert("L")))) > 100  # a real picture
+
+
+def test_the_engine_preference_is_saved_and_shown_in_the_status_bar(qapp, app_home, x2_model):
+    from app.engine_setting import ENGINE_KEY, engine_request
+    from app.settings import Settings
+    from app.window import MainWindow
+
+    settings = Settings()
+    window = MainWindow(settings)
+    window.confirm_close = False
+    assert window.engine_label.text().startswith("Engine: ")
+    dialog = window.preferences_dialog()
+    dialog.engine.setCurrentIndex(dialog.engine.findData("openvino"))
+    dialog.accept()
+    assert settings.text(ENGINE_KEY) == "openvino" and engine_request(settings) == "openvino"
+    window._update_status()
+    assert window.engine_label.text() == "Engine: OpenVINO"
+    settings.set(ENGINE_KEY, "auto")
+    assert engine_request(settings) is None  # auto: SESR_ENGINE may still force one
+    window.close()

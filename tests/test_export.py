@@ -15,6 +15,7 @@ from sesr_core.evaluation import evaluate  # noqa: E402
 from sesr_core.model_card import read_card, sha256_of  # noqa: E402
 from sesr_core.pairs import load_eval_pairs  # noqa: E402
 from sesr_core.presets import ModelConfig  # noqa: E402
+from sesr_core.runtime.model_graph import analysis_interpreter  # noqa: E402
 from sesr_core.runtime.sr_model import SRModel  # noqa: E402
 from sesr_core.training._tf import tf  # noqa: E402
 from sesr_core.training.calibration import calibration_pairs  # noqa: E402
@@ -65,7 +66,7 @@ def test_int8_file_is_fully_quantised_builtin_and_carded(qat_run, folders):
     ops = op_names(path)
     assert ops <= {"CONV_2D", "DEPTH_TO_SPACE", "ADD", "RELU", "MINIMUM", "MAXIMUM", "RELU_0_TO_1"}, ops
     assert not any("Flex" in op or "CUSTOM" in op for op in ops)
-    details = model._interpreter(8, 8).get_input_details()[0]
+    details = analysis_interpreter(path.read_bytes()).get_input_details()[0]
     assert list(details["shape_signature"]) == [1, -1, -1, 1]
     assert model.input_quant[0] == pytest.approx(1 / 255) and model.input_quant[1] == -128
     # The output is on the image's own 8-bit grid too: int8 value q is grey level q + 128, no second rounding.

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from sesr_core.catalog import CatalogEntry, find_model
+from sesr_core.cli.upscale_cmd import add_engine_argument
 from sesr_core.errors import ModelError, SesrError
 from sesr_core.evaluation import evaluate, evaluate_bicubic
 from sesr_core.imaging.degradation import Degradation, parse_degradation
@@ -23,6 +25,7 @@ def register(commands) -> None:
                         help="degrade every LR image first, deterministically per image: e.g. 'jpeg=75', 'noise=2', "
                         "'jpeg=75,noise=2', 'blur=0.8' (blur only with LR made from HR)")
     parser.add_argument("--checkpoint", choices=("last", "best"), default="last", help="for a run folder")
+    add_engine_argument(parser, evaluating=True)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(run=run)
 
@@ -36,8 +39,9 @@ def fixed_degradation(text: str) -> Degradation:
     return degradation
 
 
-def predictor_for(model: str, scale: int, checkpoint: str = "last"):
-    """(LR Y -> SR Y function, description) for a model argument other than bicubic."""
+def predictor_for(model: str, scale: int, checkpoint: str = "last", engine: str | None = None):
+    """(LR Y -> SR Y function, description) for a model argument other than bicubic; ``engine`` as ``--engine``,
+    except that auto never swaps in the fp32 twin (eval scores the file it is given)."""
     if Path(model).is_dir():
         from sesr_core.cli.common import require_training
 
@@ -49,14 +53,19 @@ def predictor_for(model: str, scale: int, checkpoint: str = "last"):
         if spec.model.scale != scale:
             raise ModelError(f"The run '{model}' trains an x{spec.model.scale} model, not x{scale}; fix --scale.")
         return predict_y(keras_model), f"{spec.model.name} ({checkpoint} checkpoint)"
+    from sesr_core.runtime.engine_choice import choose_engine
     from sesr_core.runtime.sr_model import SRModel
 
     found = find_model(model, scale)
     path = found.path if isinstance(found, CatalogEntry) else found
-    sr_model = SRModel(path)
+    SRModel.check(path)
+    choice = choose_engine(engine, path, allow_twin=False)
+    if choice.note:
+        print(f"note: {choice.note}", file=sys.stderr)
+    sr_model = SRModel(path, engine=choice.engine)
     if sr_model.scale != scale:
         raise ModelError(f"'{path}' is an x{sr_model.scale} model, not x{scale}; fix --scale or pick another model.")
-    return sr_model.upscale_y, f"{path.name} ({sr_model.precision})"
+    return sr_model.upscale_y, f"{path.name} ({sr_model.precision}, {choice.label})"
 
 
 def run(args) -> int:
@@ -66,7 +75,7 @@ def run(args) -> int:
         description = "bicubic (MATLAB imresize)"
         result = evaluate_bicubic(pairs, args.scale)
     else:
-        predict, description = predictor_for(args.model, args.scale, args.checkpoint)
+        predict, description = predictor_for(args.model, args.scale, args.checkpoint, args.engine)
         result = evaluate(predict, pairs, args.scale)
     lr_text = degradation.text() if degradation else "clean"
     if args.json:

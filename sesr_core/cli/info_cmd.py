@@ -1,4 +1,4 @@
-"""``sesr info``: the cost of a SESR architecture."""
+"""``sesr info``: the cost of a SESR architecture (``--engines``: the inference engines on this machine)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,10 @@ def register(commands) -> None:
     parser.add_argument("-f", type=int, help="feature channels (custom)")
     parser.add_argument("-p", type=int, help="expansion channels of the linear blocks (custom)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--engines", action="store_true",
+                        help="instead: each inference engine's time per 1080p frame on the default models (measured "
+                             "once per machine) and which one --engine auto uses")
+    parser.add_argument("--threads", type=int, metavar="N", help="with --engines: CPU threads (default: all cores)")
     parser.set_defaults(run=run)
 
 
@@ -39,6 +43,10 @@ def config_from_args(args) -> ModelConfig:
 
 
 def run(args) -> int:
+    if args.engines:
+        from sesr_core.cli.engines_report import print_engines_report
+
+        return print_engines_report(args.json, args.threads)
     config = config_from_args(args)
     info = {
         "model": config.name, "m": config.m, "f": config.f, "p": config.p, "scale": config.scale,

@@ -11,13 +11,30 @@ from sesr_core.jobs import ArtefactEvent, LogEvent, Progress
 BAR_WIDTH = 24
 
 
+def add_engine_argument(parser, evaluating: bool = False) -> None:
+    """--engine, shared by ``sesr upscale``, ``sesr video`` and ``sesr eval``."""
+    twin = "" if evaluating else " and may run the model's fp32 twin"
+    parser.add_argument("--engine", metavar="auto|openvino|litert",
+                        help="inference engine: auto (default, or $SESR_ENGINE) picks the fastest on this machine "
+                             f"from a short measurement on first use{twin}; openvino or litert run the named model "
+                             "file as it is")
+
+
+def print_engine_note(upscaler, progress=None) -> None:
+    """The one line auto gives when it falls back (OpenVINO missing)."""
+    note = upscaler.engine_choice.note
+    if note:
+        (progress.print if progress else lambda text: print(text, file=sys.stderr))(f"note: {note}")
+
+
 def add_model_arguments(parser) -> None:
-    """--scale, --model and --threads, shared with ``sesr video``."""
+    """--scale, --model, --threads and --engine, shared with ``sesr video``."""
     parser.add_argument("--scale", type=int, choices=(2, 4),
                         help="upscaling factor (default: the model's, or 2 with the default model)")
     parser.add_argument("--model", metavar="NAME|PATH", help="a model name from 'sesr models' or a .tflite file "
                         "(default: the default model for the scale)")
     parser.add_argument("--threads", type=int, metavar="N", help="CPU threads for the network (default: all cores)")
+    add_engine_argument(parser)
 
 
 def register(commands) -> None:
@@ -50,9 +67,10 @@ def progress_text(done: int, total: int, elapsed: float, detail: str) -> str:
 def run(args) -> int:
     from sesr_core.runtime.upscaler import Upscaler
 
-    upscaler = Upscaler(args.model, scale=args.scale, threads=args.threads)
+    upscaler = Upscaler(args.model, scale=args.scale, threads=args.threads, engine=args.engine)
     items = upscaler.plan(args.paths, args.output, recursive=args.recursive, format=args.format)
     progress = ProgressLine(every=5.0)
+    print_engine_note(upscaler, progress)
     progress.print(f"Upscaling {len(items)} image{'s' * (len(items) != 1)} with {upscaler.describe()}.")
     started = time.monotonic()
 

@@ -6,7 +6,7 @@ import sys
 import time
 
 from sesr_core.cli.common import ProgressLine, format_duration
-from sesr_core.cli.upscale_cmd import add_model_arguments, progress_text
+from sesr_core.cli.upscale_cmd import add_model_arguments, print_engine_note, progress_text
 from sesr_core.jobs import LogEvent, Progress
 
 
@@ -33,8 +33,9 @@ def register(commands) -> None:
 def run(args) -> int:
     from sesr_core.runtime.upscaler import Upscaler
 
-    upscaler = Upscaler(args.model, scale=args.scale, threads=args.threads)
+    upscaler = Upscaler(args.model, scale=args.scale, threads=args.threads, engine=args.engine)
     progress = ProgressLine(every=5.0)
+    print_engine_note(upscaler, progress)
     progress.print(f"Upscaling '{args.input}' with {upscaler.describe()}, {args.codec}.")
     started = time.monotonic()
 

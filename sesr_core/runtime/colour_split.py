@@ -66,24 +66,25 @@ class ColourSplit:
         self._raw_weight = np.float32(luma_weights[0] * luma.output_gain)
         self._top = float(np.iinfo(self.dtype).max)
 
-    def upscale(self, pixels: np.ndarray) -> np.ndarray:
-        """Upscale an HxW (grey) or HxWx3 (RGB) tile; returns (sH, sW[, 3]) in the same dtype."""
+    def upscale(self, pixels: np.ndarray, padded: bool = False) -> np.ndarray:
+        """Upscale an HxW (grey) or HxWx3 (RGB) tile; returns (sH, sW[, 3]) in the same dtype. A ``padded`` tile
+        (cut with its context by :func:`~sesr_core.runtime.tiling.cut_tile`) goes through the network as it is."""
         if pixels.dtype != self.dtype:
             raise TypeError(f"Expected {self.dtype} pixels, got {pixels.dtype}.")
         if pixels.ndim == 2:
-            return self._grey(pixels)
-        return self._rgb(pixels)
+            return self._grey(pixels, padded)
+        return self._rgb(pixels, padded)
 
-    def _grey(self, grey: np.ndarray) -> np.ndarray:
+    def _grey(self, grey: np.ndarray, padded: bool) -> np.ndarray:
         if self.dtype == np.uint8:
-            return self.luma.upscale_u8(grey, GREY_GAIN, GREY_OFFSET)
+            return self.luma.upscale_u8(grey, GREY_GAIN, GREY_OFFSET, padded=padded)
         y = grey.astype(np.float32)
         y *= np.float32(GREY_GAIN / self.unit)
         y += np.float32(GREY_OFFSET)
-        up = self.luma.upscale_float(y)
+        up = self.luma.upscale_float(y, padded)
         return to_unsigned(up, self.unit / GREY_GAIN, -GREY_OFFSET * self.unit / GREY_GAIN, self.dtype)
 
-    def _rgb(self, rgb: np.ndarray) -> np.ndarray:
+    def _rgb(self, rgb: np.ndarray, padded: bool) -> np.ndarray:
         height, width = rgb.shape[:2]
         planes = rows_times_pixels(self._rows, rgb.reshape(-1, 3)).reshape(4, height, width)
         y = planes[0]
@@ -91,7 +92,7 @@ class ColourSplit:
         tensor, residual = self.luma.quantize(y)
         if residual is not None:
             residual *= self._luma_weight
-        network = np.multiply(self.luma.run(tensor), self._raw_weight, dtype=np.float32)
+        network = np.multiply(self.luma.run(tensor, padded), self._raw_weight, dtype=np.float32)
         for channel in range(3):
             low = planes[channel + 1]
             low += self._constants[channel]

@@ -14,7 +14,7 @@ from sesr_core.jobs import CancelToken
 from sesr_core.runtime.colour_split import ColourSplit
 from sesr_core.runtime.cubic import upscale_cubic
 from sesr_core.runtime.luma import LumaNetwork
-from sesr_core.runtime.tiling import TILE_MAX_WIDTH, TILE_PIXELS, plan_tiles
+from sesr_core.runtime.tiling import TILE_MAX_WIDTH, TILE_PIXELS, cut_tile, plan_tiles
 
 TileProgress = Callable[[int, int], None]  # (input pixels done, input pixels in all)
 
@@ -36,8 +36,9 @@ def upscale_pixels(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Upscale HxW (grey) or HxWx3 (RGB) uint8/uint16 ``pixels`` and optional HxW ``alpha`` by ``luma.scale``.
 
-    ``tile_size`` is the widest tile core (default :data:`TILE_MAX_WIDTH`) and ``tile_pixels`` the most input
-    pixels a tile may hold (default :data:`TILE_PIXELS`, or square tiles of ``tile_size`` when only that is given).
+    ``tile_size`` is the widest tile core (default: :data:`TILE_MAX_WIDTH` with context) and ``tile_pixels`` the
+    most input pixels a tile may hold (default :data:`TILE_PIXELS`, or square tiles of ``tile_size`` when only that
+    is given). Tiles reaching past the image are padded with its edge pixels, so the result never depends on them.
     Raises :class:`~sesr_core.errors.CancelledError` between tiles when ``cancel`` is set.
     """
     pixels = np.asarray(pixels)
@@ -47,15 +48,15 @@ def upscale_pixels(
     scale = luma.scale
     if tile_pixels is None:
         tile_pixels = (tile_size + 2 * luma.radius) ** 2 if tile_size else TILE_PIXELS
-    tile_size = tile_size or TILE_MAX_WIDTH
+    max_width = tile_size + 2 * luma.radius if tile_size else TILE_MAX_WIDTH
     height, width = pixels.shape[:2]
     out = np.empty((height * scale, width * scale, *pixels.shape[2:]), dtype=pixels.dtype)
     total, done = height * width, 0
-    for tile in plan_tiles(height, width, luma.radius, tile_pixels, tile_size):
+    for tile in plan_tiles(height, width, luma.radius, tile_pixels, max_width):
         if cancel is not None:
             cancel.raise_if_cancelled()
         rows, cols = tile.rows, tile.cols
-        result = split.upscale(pixels[rows.start:rows.stop, cols.start:cols.stop])
+        result = split.upscale(cut_tile(pixels, tile), padded=True)
         crop_rows = slice(rows.crop.start * scale, rows.crop.stop * scale)
         crop_cols = slice(cols.crop.start * scale, cols.crop.stop * scale)
         out[rows.core_start * scale:rows.core_stop * scale, cols.core_start * scale:cols.core_stop * scale] = \

@@ -16,7 +16,7 @@ import numpy as np
 
 from sesr_core.runtime.cubic import upscale_cubic
 from sesr_core.runtime.sr_model import SRModel
-from sesr_core.runtime.tiling import TILE_MAX_WIDTH, TILE_PIXELS, plan_tiles
+from sesr_core.runtime.tiling import TILE_MAX_WIDTH, TILE_PIXELS, cut_tile, plan_tiles
 
 _BYTES = np.arange(256, dtype=np.uint8)
 _SIGN_FLIP = _BYTES ^ np.uint8(0x80)  # uint8 bytes <-> int8 values + 128
@@ -73,20 +73,13 @@ class LumaNetwork:
             self.output_gain, self.output_offset = 255.0, 0.0
             self._out_lut = None
 
-    def run(self, tensor: np.ndarray) -> np.ndarray:
-        """The model's raw output for a whole input plane, run in strips of at most ``tile_pixels`` (exact)."""
-        height, width = tensor.shape
-        tiles = plan_tiles(height, width, self.radius, self.tile_pixels, TILE_MAX_WIDTH)
-        if len(tiles) == 1:
+    def run(self, tensor: np.ndarray, padded: bool = False, bucketed: bool = True) -> np.ndarray:
+        """The model's raw output for a whole input plane, in padded strips (exact, see
+        :mod:`sesr_core.runtime.tiling`); a ``padded`` tile (already cut with its context) runs as it is.
+        ``bucketed`` strips come from the shape menu (images); video frames all share one exact shape."""
+        if padded:
             return self.model.run_raw(tensor)
-        s = self.scale
-        out = np.empty((height * s, width * s), dtype=self.model.output_dtype)
-        for tile in tiles:
-            rows, cols = tile.rows, tile.cols
-            raw = self.model.run_raw(np.ascontiguousarray(tensor[rows.start:rows.stop, cols.start:cols.stop]))
-            out[rows.core_start * s:rows.core_stop * s, cols.core_start * s:cols.core_stop * s] = \
-                raw[rows.crop.start * s:rows.crop.stop * s, cols.crop.start * s:cols.crop.stop * s]
-        return out
+        return run_in_tiles(self.model, tensor, self.radius, self.tile_pixels, bucketed)
 
     # ------------------------------------------------------------------------------------------- float Y
 
@@ -104,10 +97,10 @@ class LumaNetwork:
         residual += np.float32(self._in_offset * self._in_step)
         return _as_int8(steps), residual
 
-    def upscale_float(self, y: np.ndarray) -> np.ndarray:
+    def upscale_float(self, y: np.ndarray, padded: bool = False) -> np.ndarray:
         """Upscale float32 Y (0..255 scale, HxW) to float32 (sH x sW), the quantisation residual added back."""
         tensor, residual = self.quantize(y)
-        out = self.to_y(self.run(tensor))
+        out = self.to_y(self.run(tensor, padded))
         if residual is not None:
             out += upscale_bicubic(residual, self.scale)
         return out
@@ -135,15 +128,16 @@ class LumaNetwork:
         return model_input, (residual if np.abs(residual).max() > _RESIDUAL_TOLERANCE else None)
 
     def upscale_u8(self, plane: np.ndarray, gain: float = 1.0, offset: float = 0.0,
-                   out: np.ndarray | None = None) -> np.ndarray:
+                   out: np.ndarray | None = None, padded: bool = False, bucketed: bool = True) -> np.ndarray:
         """Upscale an 8-bit plane whose Y is ``gain * value + offset``; returns the 8-bit plane (sH x sW).
 
-        ``out`` may be a (strided) uint8 array of the output shape to write into.
+        ``out`` may be a (strided) uint8 array of the output shape to write into; ``padded`` and ``bucketed`` are
+        as for :meth:`run`.
         """
         plane = np.ascontiguousarray(plane, dtype=np.uint8)
         model_input, residual_table = self.tables_for(gain, offset)
         tensor = lookup(model_input, plane)
-        raw = self.run(tensor.view(np.int8) if self.int8 else tensor)
+        raw = self.run(tensor.view(np.int8) if self.int8 else tensor, padded, bucketed)
         if residual_table is None and self.int8:
             table = to_unsigned(self._out_lut, 1.0 / gain, -offset / gain, np.uint8)
             return lookup(table, raw.view(np.uint8), out)
@@ -151,6 +145,21 @@ class LumaNetwork:
         if residual_table is not None:
             y += upscale_bicubic(np.take(residual_table, plane), self.scale)
         return to_unsigned(y, 1.0 / gain, -offset / gain, np.uint8, out)
+
+
+def run_in_tiles(model: SRModel, tensor: np.ndarray, radius: int, tile_pixels: int = TILE_PIXELS,
+                 bucketed: bool = True) -> np.ndarray:
+    """``model``'s raw output for a whole quantised plane: padded strips of one shape, their cores stitched."""
+    height, width = tensor.shape
+    s = model.scale
+    tiles = plan_tiles(height, width, radius, tile_pixels, TILE_MAX_WIDTH, bucketed)
+    out = np.empty((height * s, width * s), dtype=model.output_dtype)
+    for tile in tiles:
+        rows, cols = tile.rows, tile.cols
+        raw = model.run_raw(cut_tile(tensor, tile))
+        out[rows.core_start * s:rows.core_stop * s, cols.core_start * s:cols.core_stop * s] = \
+            raw[rows.crop.start * s:rows.crop.stop * s, cols.crop.start * s:cols.crop.stop * s]
+    return out
 
 
 def lookup(table: np.ndarray, indices: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

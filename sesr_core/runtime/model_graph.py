@@ -26,7 +26,7 @@ def analysis_interpreter(content: bytes, size: int = 8):
     """An interpreter without delegates, allocated at ``size`` x ``size``: every tensor then shows its true shape."""
     module = importlib.import_module(interpreter_class().__module__)
     resolver = module.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
-    interpreter = interpreter_class()(model_content=content, experimental_op_resolver_type=resolver)
+    interpreter = interpreter_class()(model_content=content, experimental_op_resolver_type=resolver, num_threads=1)
     interpreter.resize_tensor_input(interpreter.get_input_details()[0]["index"], [1, size, size, 1], strict=False)
     interpreter.allocate_tensors()
     return interpreter

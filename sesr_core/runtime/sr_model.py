@@ -1,42 +1,37 @@
-"""A single-channel super-resolution .tflite model (int8 or fp32) run through LiteRT, with no TensorFlow.
+"""A single-channel super-resolution .tflite model (int8 or fp32) on one inference engine, with no TensorFlow.
 
-The model maps a [1, H, W, 1] Y image in [0, 1] to [1, sH, sW, 1]. Interpreters are cached per input shape because
-the first allocation after a resize is slow; video frames all share one.
+The model maps a [1, H, W, 1] Y image in [0, 1] to [1, sH, sW, 1]. Its tensors, quantisation and receptive field
+are read once with a delegate-free LiteRT interpreter; running it is the engine's job (LiteRT or OpenVINO, see
+:mod:`sesr_core.runtime.engine`), which keeps what it compiled per input shape until the model is closed.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 
 from sesr_core.errors import ModelError
 from sesr_core.model_card import read_card
-from sesr_core.runtime.interpreter import default_threads, first_allocation_quietly, interpreter_class
-from sesr_core.runtime.model_graph import receptive_radius
+from sesr_core.runtime.engine import Engine, open_engine
+from sesr_core.runtime.interpreter import default_threads
+from sesr_core.runtime.model_graph import analysis_interpreter, receptive_radius
 
 _PROBE_SIZE = 8
 FALLBACK_RADIUS = 32  # tile margin for a graph whose receptive field cannot be derived
 
 
 class SRModel:
-    """An upscaling .tflite model; ``upscale_y`` turns an LR Y plane into an SR Y plane."""
+    """An upscaling .tflite model on ``engine`` (litert or openvino); ``upscale_y`` turns an LR Y plane into SR Y."""
 
-    def __init__(self, path: str | Path, threads: int | None = None, cache_size: int = 4) -> None:
+    def __init__(self, path: str | Path, threads: int | None = None, engine: str | None = "litert") -> None:
         self.path = Path(path)
         self.threads = threads or default_threads()
-        self._cache_size = cache_size
-        self._interpreters: OrderedDict[tuple[int, int], object] = OrderedDict()
-        self._lock = threading.Lock()
         if not self.path.is_file():
             raise ModelError(f"The model file '{self.path}' does not exist; check the path or pick a listed model.")
         try:
             self._content = self.path.read_bytes()
-            probe = self._new_interpreter(_PROBE_SIZE, _PROBE_SIZE)
-        except ModelError:
-            raise
+            probe = analysis_interpreter(self._content, _PROBE_SIZE)
         except Exception as err:
             raise ModelError(f"'{self.path}' is not a valid TFLite model; choose a .tflite exported by SESR Studio.") \
                 from err
@@ -57,9 +52,19 @@ class SRModel:
         self.precision = "int8" if self.input_dtype == np.int8 else "fp32"
         if self.input_dtype not in (np.int8, np.float32) or self.output_dtype not in (np.int8, np.float32):
             raise ModelError(f"'{self.path}' takes {self.input_dtype} input; choose an int8 or fp32 SESR model.")
+        del probe
         self.card = read_card(self.path) or {}
         self.receptive_radius = self._derive_radius()
-        self._interpreters[(_PROBE_SIZE, _PROBE_SIZE)] = probe
+        self.engine: Engine | None = open_engine(engine, self.path, self._content, self.threads) if engine else None
+
+    @classmethod
+    def check(cls, path: str | Path) -> None:
+        """Raise :class:`ModelError` (one sentence) unless ``path`` is a usable SESR model; opens no engine."""
+        cls(path, engine=None)
+
+    @property
+    def engine_name(self) -> str:
+        return self.engine.name if self.engine else "none"
 
     def _derive_radius(self) -> int:
         """Receptive-field radius in input pixels: from the graph, checked against the card's m (2 + m + 2)."""
@@ -69,31 +74,15 @@ class SRModel:
         known = [r for r in (from_graph, from_card) if r is not None]
         return max(known) if known else FALLBACK_RADIUS
 
-    def _new_interpreter(self, height: int, width: int):
-        interpreter = interpreter_class()(model_content=self._content, num_threads=self.threads)
-        details = interpreter.get_input_details()
-        if not details:
-            raise ModelError(f"'{self.path}' has no input; choose a SESR model.")
-        interpreter.resize_tensor_input(details[0]["index"], [1, height, width, 1], strict=False)
-        with first_allocation_quietly():
-            interpreter.allocate_tensors()
-        return interpreter
-
-    def _interpreter(self, height: int, width: int):
-        key = (height, width)
-        if key in self._interpreters:
-            self._interpreters.move_to_end(key)
-            return self._interpreters[key]
-        interpreter = self._new_interpreter(height, width)
-        self._interpreters[key] = interpreter
-        while len(self._interpreters) > self._cache_size:
-            self._interpreters.popitem(last=False)
-        return interpreter
-
     def release_interpreters(self) -> None:
-        """Drop the cached interpreters (and XNNPACK's buffers, which grow with the input size) to free memory."""
-        with self._lock:
-            self._interpreters.clear()
+        """Free the engine's per-shape buffers (XNNPACK's grow with the input size); the model stays usable."""
+        if self.engine:
+            self.engine.trim()
+
+    def close(self) -> None:
+        """Release the engine; the model cannot run afterwards."""
+        if self.engine:
+            self.engine.close()
 
     def quantize_input(self, y: np.ndarray) -> np.ndarray:
         """Y in [0, 1] as the model's input tensor dtype."""
@@ -110,16 +99,17 @@ class SRModel:
         return out.astype(np.float32).clip(0.0, 1.0)
 
     def run_raw(self, tensor: np.ndarray) -> np.ndarray:
-        """Run on an already quantised [H, W] input; returns the raw [sH, sW] output tensor."""
-        height, width = tensor.shape
-        with self._lock:
-            interpreter = self._interpreter(height, width)
-            interpreter.set_tensor(interpreter.get_input_details()[0]["index"], tensor[None, :, :, None])
-            interpreter.invoke()
-            return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])[0, :, :, 0].copy()
+        """Run the engine on an already quantised [H, W] input as it is (no padding); returns the raw [sH, sW]
+        output tensor."""
+        if self.engine is None:
+            raise RuntimeError(f"'{self.path}' was opened without an engine.")
+        return self.engine.run(np.ascontiguousarray(tensor, dtype=self.input_dtype))
 
     def upscale_y(self, y: np.ndarray) -> np.ndarray:
-        """Upscale one Y plane (float in [0, 1], [H, W]) to [scale*H, scale*W]."""
+        """Upscale one Y plane (float in [0, 1], [H, W]) to [scale*H, scale*W], in padded strips of a few fixed
+        shapes (see :mod:`sesr_core.runtime.tiling`)."""
         if y.ndim != 2:
             raise ValueError("upscale_y expects a single [H, W] plane.")
-        return self.dequantize_output(self.run_raw(self.quantize_input(y)))
+        from sesr_core.runtime.luma import run_in_tiles
+
+        return self.dequantize_output(run_in_tiles(self, self.quantize_input(y), self.receptive_radius))

@@ -17,6 +17,7 @@ from sesr_core.errors import ModelError
 from sesr_core.jobs import CancelToken, EventCallback, ignore_events
 from sesr_core.presets import SCALES
 from sesr_core.runtime.batch import BatchItem, BatchResult, plan_batch, run_batch
+from sesr_core.runtime.engine_choice import EngineChoice, choose_engine
 from sesr_core.runtime.image_job import ImageOptions, ensure_folder, upscale_image_file
 from sesr_core.runtime.image_upscale import TileProgress, upscale_pixels
 from sesr_core.runtime.luma import LumaNetwork
@@ -39,13 +40,18 @@ def resolve_model(model: str | os.PathLike[str] | None, scale: int | None) -> tu
 class Upscaler:
     """An SESR model ready to upscale: ``model`` is a catalog name, a .tflite path, or None for the default.
 
-    ``scale`` picks the default model (and is checked against a named one); ``threads`` defaults to all cores.
+    ``scale`` picks the default model (and is checked against a named one); ``threads`` defaults to all cores;
+    ``engine`` is auto (the fastest here, measured once; it may run the model's fp32 twin), openvino or litert
+    (the named file as it is); None reads ``SESR_ENGINE``, else auto.
     """
 
     def __init__(self, model: str | os.PathLike[str] | None = None, *, scale: int | None = None,
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, engine: str | None = None) -> None:
         path, self.name = resolve_model(model, scale)
-        self.model = SRModel(path, threads)
+        self.requested_path = path
+        SRModel.check(path)  # a clear sentence for a bad file before any engine is timed on it
+        self.engine_choice: EngineChoice = choose_engine(engine, path, threads)
+        self.model = SRModel(self.engine_choice.path, threads, self.engine_choice.engine)
         if scale is not None and self.model.scale != scale:
             raise ModelError(f"'{path}' is an x{self.model.scale} model, not x{scale}; pass --scale "
                              f"{self.model.scale} or choose an x{scale} model.")
@@ -67,9 +73,23 @@ class Upscaler:
     def receptive_radius(self) -> int:
         return self.model.receptive_radius
 
+    @property
+    def engine(self) -> str:
+        return self.model.engine_name
+
+    @property
+    def runs_twin(self) -> bool:
+        """Whether auto chose the model's fp32 twin over the named file."""
+        return self.engine_choice.path != self.requested_path
+
     def describe(self) -> str:
-        """``NAME (x2, int8)``."""
-        return f"{self.name} (x{self.scale}, {self.precision})"
+        """``NAME (x2, int8, OpenVINO)``; ``fp32 twin`` when auto runs the model's fp32 twin."""
+        precision = "fp32 twin" if self.runs_twin else self.precision
+        return f"{self.name} (x{self.scale}, {precision}, {self.engine_choice.label})"
+
+    def close(self) -> None:
+        """Release the engine (and what it compiled); the upscaler cannot run afterwards."""
+        self.model.close()
 
     # ------------------------------------------------------------------------------------------------ images
 

@@ -45,7 +45,7 @@ def upscale_frame(luma: LumaNetwork, frame: av.VideoFrame) -> av.VideoFrame:
     """A yuv420p frame upscaled: the network on Y, each chroma plane resized, written straight into a new frame."""
     scale = luma.scale
     out = av.VideoFrame(frame.width * scale, frame.height * scale, "yuv420p")
-    luma.upscale_u8(plane_array(frame.planes[0]), out=plane_array(out.planes[0]))
+    luma.upscale_u8(plane_array(frame.planes[0]), out=plane_array(out.planes[0]), bucketed=False)
     for index in (1, 2):
         target = plane_array(out.planes[index])
         upscale_chroma_420(np.ascontiguousarray(plane_array(frame.planes[index])), scale, target.shape[1],
