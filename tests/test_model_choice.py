@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import av
 import numpy as np
 from PIL import Image
@@ -11,7 +13,7 @@ from sesr_core.runtime.input_quality import image_quality, video_quality
 from sesr_core.runtime.model_choice import JPEG_PHOTO_BELOW, VIDEO_PHOTO_BELOW_BPP, choose_model, is_auto
 from tests.runtime_clips import frame_image
 
-SAMPLES = __import__("pathlib").Path(__file__).resolve().parents[1] / "resources" / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "resources" / "samples"
 
 
 def _photo() -> np.ndarray:
@@ -98,3 +100,27 @@ def test_a_bigger_model_that_is_not_sharper_is_experimental():
         assert (entry.name in flagged) == (entry.set5_psnr < next_smaller.set5_psnr + 0.1), entry.name
         assert entry.experimental == (entry.name in flagged)
     assert not any(m.experimental for m in models if m.default)
+
+
+def test_sesr_upscale_says_per_file_which_model_and_why(tmp_path, capsys):
+    import json
+
+    from sesr_core.cli.main import main
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _save(folder, "web.jpg", quality=50)
+    _save(folder, "scan.png")
+    out = tmp_path / "out"
+    assert main(["upscale", str(folder), "-o", str(out), "--json", "--threads", "1"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    by_input = {Path(line["input"]).name: line for line in lines}
+    assert set(by_input) == {"web.jpg", "scan.png"}
+    assert by_input["web.jpg"]["model"] == "SESR-M5-x2-photo" and "quality about 50" in by_input["web.jpg"]["reason"]
+    assert by_input["scan.png"]["model"] == "SESR-M5-x2" and by_input["scan.png"]["reason"].startswith("lossless")
+    for line in lines:
+        assert Path(line["output"]).is_file() and "error" not in line
+    assert main(["upscale", str(folder / "scan.png"), "-o", str(tmp_path / "named"), "--json", "--model",
+                 "SESR-M5-x2-photo", "--threads", "1"]) == 0
+    named = json.loads(capsys.readouterr().out)
+    assert named["model"] == "SESR-M5-x2-photo" and named["reason"] == "named with --model"

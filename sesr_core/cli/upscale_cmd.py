@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 
@@ -31,8 +32,10 @@ def add_model_arguments(parser) -> None:
     """--scale, --model, --threads and --engine, shared with ``sesr video``."""
     parser.add_argument("--scale", type=int, choices=(2, 4),
                         help="upscaling factor (default: the model's, or 2 with the default model)")
-    parser.add_argument("--model", metavar="NAME|PATH", help="a model name from 'sesr models' or a .tflite file "
-                        "(default: the default model for the scale)")
+    parser.add_argument("--model", metavar="auto|NAME|PATH",
+                        help="auto (default): per file, the photo model for JPEGs below quality 90, lossy WebP and "
+                        "low-rate video, else the clean model of the scale; or a model name from 'sesr models' or a "
+                        ".tflite file")
     parser.add_argument("--threads", type=int, metavar="N", help="CPU threads for the network (default: all cores)")
     add_engine_argument(parser)
 
@@ -52,6 +55,8 @@ def register(commands) -> None:
                         "100 is lossless)")
     parser.add_argument("--recursive", action="store_true", help="also upscale images in sub-folders")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object per file on standard output (input, output, model, reason, error)")
     parser.set_defaults(run=run)
 
 
@@ -64,12 +69,35 @@ def progress_text(done: int, total: int, elapsed: float, detail: str) -> str:
     return f"[{bar}] {fraction:4.0%}  {detail}  elapsed {format_duration(elapsed)}  ETA {eta}"
 
 
-def run(args) -> int:
+def make_upscaler(args):
+    """The Upscaler for ``--model`` (an AutoUpscaler for auto, the default)."""
+    from sesr_core.runtime.model_choice import is_auto
+
+    if is_auto(args.model):
+        from sesr_core.runtime.auto_upscaler import AutoUpscaler
+
+        return AutoUpscaler(scale=args.scale, threads=args.threads, engine=args.engine)
     from sesr_core.runtime.upscaler import Upscaler
 
-    upscaler = Upscaler(args.model, scale=args.scale, threads=args.threads, engine=args.engine)
+    return Upscaler(args.model, scale=args.scale, threads=args.threads, engine=args.engine)
+
+
+def file_report(item, upscaler, written: set[str], failed: dict[str, str]) -> dict:
+    """One file's line of ``--json``: where it went, with which model and why (or why it failed)."""
+    model = item.model or upscaler.name
+    reason = item.reason or "named with --model"
+    output = str(item.destination) if str(item.destination) in written else None
+    report = {"input": str(item.source), "output": output, "model": model, "reason": reason}
+    if str(item.source) in failed:
+        report["error"] = failed[str(item.source)]
+    return report
+
+
+def run(args) -> int:
+    upscaler = make_upscaler(args)
     items = upscaler.plan(args.paths, args.output, recursive=args.recursive, format=args.format)
-    progress = ProgressLine(every=5.0)
+    by_destination = {str(item.destination): item for item in items}
+    progress = ProgressLine(every=5.0)  # on standard error: with --json, standard output holds only the JSON lines
     print_engine_note(upscaler, progress)
     progress.print(f"Upscaling {len(items)} image{'s' * (len(items) != 1)} with {upscaler.describe()}.")
     started = time.monotonic()
@@ -80,13 +108,23 @@ def run(args) -> int:
         elif isinstance(event, LogEvent) and event.level == "error":
             progress.print(f"failed: {event.message}")
         elif isinstance(event, ArtefactEvent):
-            progress.print(f"wrote {event.path}")
+            item = by_destination.get(event.path)
+            chosen = f"  ({item.model}: {item.reason})" if item is not None and item.model else ""
+            progress.print(f"wrote {event.path}{chosen}")
 
+    options = {"recursive": args.recursive, "format": args.format, "quality": args.quality,
+               "overwrite": args.overwrite, "on_event": on_event}
     try:
-        result = upscaler.upscale_files(args.paths, args.output, recursive=args.recursive, format=args.format,
-                                        quality=args.quality, overwrite=args.overwrite, on_event=on_event)
+        if hasattr(upscaler, "upscaler_for"):
+            options["items"] = items
+        result = upscaler.upscale_files(args.paths, args.output, **options)
     finally:
         progress.close()
+    if args.json:
+        written, failed = {str(p) for p in result.written}, {str(s): r for s, r in result.failed}
+        for item in items:
+            print(json.dumps(file_report(item, upscaler, written, failed)))
+        return 1 if result.failed else 0
     summary = f"{len(result.written)} of {len(items)} images written in {format_duration(result.seconds)}"
     if not result.failed:
         print(summary + ".")

@@ -31,12 +31,17 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
+    from sesr_core.runtime.model_choice import choose_model, is_auto
     from sesr_core.runtime.upscaler import Upscaler
 
-    upscaler = Upscaler(args.model, scale=args.scale, threads=args.threads, engine=args.engine)
+    model, reason = args.model, ""
+    if is_auto(args.model):
+        choice = choose_model(args.input, args.scale or 2, "video")
+        model, reason = choice.entry.name, f" ({choice.reason})"
+    upscaler = Upscaler(model, scale=args.scale, threads=args.threads, engine=args.engine)
     progress = ProgressLine(every=5.0)
     print_engine_note(upscaler, progress)
-    progress.print(f"Upscaling '{args.input}' with {upscaler.describe()}, {args.codec}.")
+    progress.print(f"Upscaling '{args.input}' with {upscaler.describe()}{reason}, {args.codec}.")
     started = time.monotonic()
 
     def on_event(event) -> None:

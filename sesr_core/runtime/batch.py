@@ -8,7 +8,7 @@ sub-folder structure is kept. An output that names a file (it has an image suffi
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,8 +30,12 @@ from sesr_core.runtime.preflight import read_header
 
 @dataclass(frozen=True)
 class BatchItem:
+    """One image of a batch; ``model`` and ``reason`` say which catalog model ``--model auto`` chose for it, and why."""
+
     source: Path
     destination: Path
+    model: str | None = None
+    reason: str = ""
 
 
 @dataclass
@@ -80,9 +84,16 @@ def plan_batch(inputs: Sequence[str | Path], scale: int, output: str | Path | No
     return [BatchItem(source, folder / output_name(source, scale, fmt)) for source, folder in sources]
 
 
-def run_batch(luma: LumaNetwork, items: Sequence[BatchItem], options: ImageOptions | None = None,
+NetworkForItem = Callable[[BatchItem], LumaNetwork]
+
+
+def run_batch(network: LumaNetwork | NetworkForItem, items: Sequence[BatchItem], options: ImageOptions | None = None,
               on_event: EventCallback = ignore_events, cancel: CancelToken | None = None) -> BatchResult:
-    """Upscale every item; a failed file is reported and skipped, a cancel stops the batch after cleaning up."""
+    """Upscale every item; a failed file is reported and skipped, a cancel stops the batch after cleaning up.
+
+    ``network`` is one network for every item, or a function giving each item its own (``--model auto``).
+    """
+    network_for = network if callable(network) else lambda _item: network
     options = options or ImageOptions()
     cancel = cancel or CancelToken()
     result = BatchResult()
@@ -101,7 +112,8 @@ def run_batch(luma: LumaNetwork, items: Sequence[BatchItem], options: ImageOptio
             cancel.raise_if_cancelled()
             _claim(claimed, item)
             ensure_folder(item.destination.parent)
-            written = upscale_image_file(luma, item.source, item.destination, options, cancel, progress)
+            written = upscale_image_file(network_for(item), item.source, item.destination, options, cancel,
+                                         progress)
         except CancelledError:
             result.cancelled = True
             break
