@@ -70,13 +70,12 @@ def predictor_for(model: str, scale: int, checkpoint: str = "last", engine: str 
 
 def run(args) -> int:
     degradation = fixed_degradation(args.degrade) if args.degrade else None
-    pairs = load_eval_pairs(args.hr, args.scale, args.lr, degradation=degradation)
     if args.model == "bicubic":
         description = "bicubic (MATLAB imresize)"
-        result = evaluate_bicubic(pairs, args.scale)
-    else:
+        result = evaluate_bicubic(load_eval_pairs(args.hr, args.scale, args.lr, degradation), args.scale)
+    else:  # the model first: a wrong name is reported before any image is read
         predict, description = predictor_for(args.model, args.scale, args.checkpoint, args.engine)
-        result = evaluate(predict, pairs, args.scale)
+        result = evaluate(predict, load_eval_pairs(args.hr, args.scale, args.lr, degradation), args.scale)
     lr_text = degradation.text() if degradation else "clean"
     if args.json:
         print(json.dumps({"model": description, "scale": args.scale, "degradation": lr_text, **result.to_dict()},
