@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import time
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from sesr_core.cli.info_cmd import config_from_args
 from sesr_core.errors import SesrError
 from sesr_core.jobs import ArtefactEvent, CancelToken, EvaluationEvent, FailedEvent, LogEvent, StepEvent
 from sesr_core.presets import PRESETS
+from sesr_core.stop_signals import cancelled_exit_status, signal_name, stopping_gracefully
 
 
 def register(commands) -> None:
@@ -55,6 +55,22 @@ def register(commands) -> None:
                         help="continue a run (RUN_DIR, or --out) from its last checkpoint; a larger --steps extends it")
     parser.add_argument("--no-export", action="store_true", help="do not export .tflite models at the end")
     parser.set_defaults(run=run)
+    _DEFAULTS.update({action.dest: action.default for action in parser._actions if action.dest != "help"})
+
+
+_DEFAULTS: dict[str, object] = {}
+_RESUME_OPTIONS = {"steps", "qat_steps", "no_export", "out", "resume"}  # what --resume may be given with
+
+
+def check_resume_options(args) -> None:
+    """A resumed run keeps its saved spec: refuse options it would otherwise ignore silently."""
+    changed = [name for name, default in _DEFAULTS.items()
+               if name not in _RESUME_OPTIONS and getattr(args, name, default) != default]
+    if changed:
+        flags = ", ".join("--" + name.replace("_", "-") if len(name) > 1 else "-" + name for name in changed)
+        raise SesrError(f"A resumed run keeps the settings saved in '{args.out}/spec.json', so {flags} cannot be "
+                        "given with --resume; only --steps and --qat-steps can change (start a new run with --out "
+                        "to change the others).")
 
 
 def _absolute(path: str | None) -> str | None:
@@ -92,6 +108,8 @@ def run(args) -> int:
         raise SesrError("Say where the run goes with --out RUN_DIR (or --resume RUN_DIR to continue one).")
     if not args.data and not args.resume:
         raise SesrError("Give at least one folder of training images with --data DIR.")
+    if args.resume:
+        check_resume_options(args)
     trainer = require_training()
     from sesr_core.training.spec import TrainSpec
 
@@ -121,21 +139,18 @@ def run(args) -> int:
         elif isinstance(event, FailedEvent):
             progress.close()
 
-    def on_interrupt(signum, frame) -> None:
-        if cancel.cancelled:
-            raise KeyboardInterrupt
-        progress.print("Stopping after this step (press Ctrl-C again to quit at once)...")
-        cancel.cancel()
+    def on_stop_signal(signum: int) -> None:
+        progress.print(f"{signal_name(signum)}: stopping after this step and saving a checkpoint (a second "
+                       "signal quits at once)...")
 
-    previous = signal.signal(signal.SIGINT, on_interrupt)
     try:
-        summary = trainer.train(spec, args.out, on_event, cancel, resume=args.resume)
+        with stopping_gracefully(cancel, on_stop_signal):
+            summary = trainer.train(spec, args.out, on_event, cancel, resume=args.resume)
     finally:
-        signal.signal(signal.SIGINT, previous)
         progress.close()
     if summary.get("cancelled"):
         print(f"Stopped; resume with: sesr train --resume {args.out}")
-        return 130
+        return cancelled_exit_status()
     if not args.no_export:
         from sesr_core.training.export_run import export_run
 

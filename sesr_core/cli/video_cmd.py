@@ -8,6 +8,7 @@ import time
 from sesr_core.cli.common import ProgressLine, format_duration
 from sesr_core.cli.upscale_cmd import add_model_arguments, progress_text
 from sesr_core.jobs import LogEvent, Progress
+from sesr_core.stop_signals import cancelled_exit_status
 
 
 def register(commands) -> None:
@@ -52,7 +53,7 @@ def run(args) -> int:
         progress.close()
     if result.cancelled:
         print("Stopped; no output was written.", file=sys.stderr)
-        return 130
+        return cancelled_exit_status()
     print(f"Wrote {result.path}: {result.frames} frames in {format_duration(result.seconds)} "
           f"({result.fps:.2f} fps).")
     return 0

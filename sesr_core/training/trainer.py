@@ -37,6 +37,7 @@ from sesr_core.training.network import build_training_model, collapsed_from_trai
 from sesr_core.training.optim import current_learning_rate, learning_rate_schedule, make_optimizer
 from sesr_core.training.qat import calibrate_activation_ranges, freeze_activation_ranges, quantize_collapsed_model
 from sesr_core.training.range_search import refine_activation_ranges
+from sesr_core.training.resume import resumed_spec
 from sesr_core.training.run_folder import RunFolder
 from sesr_core.training.spec import TrainSpec
 from sesr_core.training.transfer import restore_fp32_model, transfer_weights
@@ -98,7 +99,8 @@ def train(spec: TrainSpec, run_dir: str | Path, on_event: EventCallback = ignore
           cancel: CancelToken | None = None, resume: bool = False) -> dict:
     """Run (or with ``resume``, continue) a training run in ``run_dir``; returns a summary dict.
 
-    With ``resume`` the spec saved in the run folder is used, except that ``spec.steps``/``qat_steps`` may extend it.
+    With ``resume`` the spec saved in the run folder is used with ``spec.steps``/``qat_steps``, which may extend or
+    shorten it (not to before its last checkpoint).
     Raises :class:`SesrError` (after a FailedEvent) for user errors; a cancel ends with a checkpoint and a
     FinishedEvent(cancelled=True).
     """
@@ -109,9 +111,7 @@ def train(spec: TrainSpec, run_dir: str | Path, on_event: EventCallback = ignore
     try:
         if resume:
             run.create(resume=True)
-            saved = TrainSpec.load(run.root)
-            spec = saved.with_changes(steps=max(saved.steps, spec.steps),
-                                      qat_steps=max(saved.qat_steps, spec.qat_steps))
+            spec = resumed_spec(TrainSpec.load(run.root), spec, run.read_state(), run.root)
         _check_inputs(spec)
         if not resume:
             created = not run.root.exists()
@@ -155,6 +155,7 @@ def _prepare(spec: TrainSpec, run: RunFolder, strategy: tf.distribute.Strategy, 
     context.train_pairs = load_pairs(spec.data_dirs, spec.model.scale, spec.patch_size, spec.hr_rescales,
                                      warn=lambda m: context.log(m, "warning"))
     context.log(f"Training on {len(context.train_pairs)} images from {', '.join(spec.data_dirs)}.")
+    cancel.raise_if_cancelled()
     if spec.val_dir:
         context.val_pairs = load_eval_pairs(spec.val_dir, spec.model.scale)
         baseline = evaluate_bicubic(context.val_pairs, spec.model.scale)
