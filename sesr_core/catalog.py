@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sesr_core.errors import ModelError
+from sesr_core.file_kinds import special_file
 from sesr_core.model_card import read_card
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources" / "models"
@@ -100,6 +101,9 @@ def find_model(name_or_path: str, scale: int | None = None) -> CatalogEntry | Pa
         if entry.name == name_or_path and (scale is None or entry.scale == scale):
             return entry
     path = Path(name_or_path)
+    special = special_file(path)
+    if special:
+        raise ModelError(f"Cannot read the model '{path}': {special}.")
     if path.is_file():
         return path
     names = ", ".join(e.name for e in models if scale is None or e.scale == scale) or "none installed"

@@ -7,6 +7,7 @@ import time
 
 from sesr_core.cli.common import ProgressLine, format_duration
 from sesr_core.jobs import ArtefactEvent, LogEvent, Progress
+from sesr_core.thread_count import max_threads, threads_argument
 
 BAR_WIDTH = 24
 
@@ -17,7 +18,8 @@ def add_model_arguments(parser) -> None:
                         help="upscaling factor (default: the model's, or 2 with the default model)")
     parser.add_argument("--model", metavar="NAME|PATH", help="a model name from 'sesr models' or a .tflite file "
                         "(default: the default model for the scale)")
-    parser.add_argument("--threads", type=int, metavar="N", help="CPU threads for the network (default: all cores)")
+    parser.add_argument("--threads", type=threads_argument, metavar="N",
+                        help=f"CPU threads for the network, 1 to {max_threads()} (default: all cores)")
 
 
 def register(commands) -> None:

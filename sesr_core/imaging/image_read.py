@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from sesr_core.errors import ImageReadError
+from sesr_core.file_kinds import special_file
 from sesr_core.imaging import sixteen_bit
 
 MAX_PIXELS = 200_000_000
@@ -83,6 +84,9 @@ def read_image(path: str | os.PathLike[str]) -> LoadedImage:
 
 
 def _check_readable_file(path: Path) -> None:
+    special = special_file(path)
+    if special:
+        raise ImageReadError(f"Cannot read '{path}': {special}.")
     try:
         size = path.stat().st_size
     except FileNotFoundError:

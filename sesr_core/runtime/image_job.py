@@ -12,7 +12,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from sesr_core.errors import ImageWriteError, SesrError
+from sesr_core.errors import ImageReadError, ImageWriteError, SesrError
+from sesr_core.file_kinds import existing_output_problem, special_file
 from sesr_core.imaging.image_read import IMAGE_EXTENSIONS, read_image
 from sesr_core.imaging.image_write import write_image
 from sesr_core.jobs import CancelToken
@@ -79,7 +80,7 @@ def exif_with_size(exif: bytes | None, width: int, height: int) -> bytes | None:
 
 
 def _same_file(a: Path, b: Path) -> bool:
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
         return a.resolve() == b.resolve() or (b.exists() and os.path.samefile(a, b))
     return False
 
@@ -96,8 +97,19 @@ def ensure_folder(folder: Path) -> None:
                               "output folder.") from None
 
 
+def check_source(source: Path) -> None:
+    """Refuse a FIFO, a device or a link loop before anything opens it (a FIFO would block for ever)."""
+    special = special_file(source)
+    if special:
+        raise ImageReadError(f"Cannot read '{source}': {special}.")
+
+
 def check_destination(source: Path, destination: Path, overwrite: bool) -> None:
-    """Refuse early (before any work) to write over the input or over an existing file without ``overwrite``."""
+    """Refuse early (before any work) to write over the input, over something that is not a regular file, or over an
+    existing file without ``overwrite``."""
+    special = existing_output_problem(destination)
+    if special:
+        raise ImageWriteError(f"Cannot write '{destination}': {special}.")
     if _same_file(source, destination):
         raise ImageWriteError(f"Cannot write '{destination}': it is the input file itself; choose another output "
                               "name or folder (inputs are never modified).")
@@ -124,6 +136,7 @@ def upscale_image_file(
     source, destination = Path(source), Path(destination)
     options = options or ImageOptions()
     fmt = (options.format or format_of(destination) or "png").lower()
+    check_source(source)
     check_destination(source, destination, options.overwrite)
     check_fits(source, read_header(source), luma.scale, fmt.upper())
     try:

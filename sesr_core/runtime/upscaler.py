@@ -21,6 +21,7 @@ from sesr_core.runtime.image_job import ImageOptions, ensure_folder, upscale_ima
 from sesr_core.runtime.image_upscale import TileProgress, upscale_pixels
 from sesr_core.runtime.luma import LumaNetwork
 from sesr_core.runtime.sr_model import SRModel
+from sesr_core.thread_count import check_threads
 
 
 def resolve_model(model: str | os.PathLike[str] | None, scale: int | None) -> tuple[Path, str]:
@@ -44,6 +45,7 @@ class Upscaler:
 
     def __init__(self, model: str | os.PathLike[str] | None = None, *, scale: int | None = None,
                  threads: int | None = None) -> None:
+        check_threads(threads)
         path, self.name = resolve_model(model, scale)
         self.model = SRModel(path, threads)
         if scale is not None and self.model.scale != scale:

@@ -11,6 +11,7 @@ import av
 import numpy as np
 
 from sesr_core.errors import SesrError
+from sesr_core.file_kinds import special_file
 
 NATIVE_PIXEL_FORMATS = ("yuv420p", "yuvj420p")  # 8-bit 4:2:0, processed plane by plane without conversion
 
@@ -50,6 +51,9 @@ class VideoInfo:
 def open_input(path: str | os.PathLike[str]) -> av.container.InputContainer:
     """Open a video file for reading, or raise :class:`VideoReadError` with one sentence naming it."""
     path = Path(path)
+    special = special_file(path)
+    if special:
+        raise VideoReadError(f"Cannot read '{path}': {special}.")
     if path.is_dir():
         raise VideoReadError(f"Cannot read '{path}': it is a folder, not a video file; choose a video file.")
     if not path.is_file():
