@@ -28,6 +28,9 @@ def register(commands) -> None:
                         help="encoder speed preset (default: veryfast for h264/hevc, cpu-used 5 for vp9, "
                              "10 for av1)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+    parser.add_argument("--allow-truncated", action="store_true",
+                        help="upscale what an input that ends before its declared duration holds, with a warning "
+                        "(default: refuse it)")
     parser.set_defaults(run=run)
 
 
@@ -48,7 +51,8 @@ def run(args) -> int:
 
     try:
         result = upscaler.upscale_video(args.input, args.output, codec=args.codec, crf=args.crf,
-                                        preset=args.preset, overwrite=args.overwrite, on_event=on_event)
+                                        preset=args.preset, overwrite=args.overwrite,
+                                        allow_truncated=args.allow_truncated, on_event=on_event)
     finally:
         progress.close()
     if result.cancelled:

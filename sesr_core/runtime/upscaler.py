@@ -111,10 +111,13 @@ class Upscaler:
 
     def upscale_video(self, source: str | os.PathLike[str], destination: str | os.PathLike[str] | None = None, *,
                       codec: str = "h264", crf: int | None = None, preset: str | None = None,
-                      overwrite: bool = False, cancel: CancelToken | None = None,
+                      overwrite: bool = False, allow_truncated: bool = False, cancel: CancelToken | None = None,
                       on_event: EventCallback = ignore_events):
-        """Upscale a video (default destination: ``NAME_x2.EXT`` beside it); returns a VideoResult."""
+        """Upscale a video (default destination: ``NAME_x2.EXT`` beside it); returns a VideoResult.
+
+        An input that ends before its declared end is refused unless ``allow_truncated``."""
         from sesr_core.runtime.video_job import VideoOptions, upscale_video
 
-        options = VideoOptions(codec=codec, crf=crf, preset=preset, overwrite=overwrite)
+        options = VideoOptions(codec=codec, crf=crf, preset=preset, overwrite=overwrite,
+                               allow_truncated=allow_truncated)
         return upscale_video(self.luma, source, destination, options, on_event, cancel)

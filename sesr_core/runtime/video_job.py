@@ -30,6 +30,7 @@ from sesr_core.jobs import (
 )
 from sesr_core.runtime.image_job import check_destination, ensure_folder
 from sesr_core.runtime.luma import LumaNetwork
+from sesr_core.runtime.video_completeness import missing_part
 from sesr_core.runtime.video_output import CODECS, encoder_options, open_output
 from sesr_core.runtime.video_pipeline import VideoPipeline
 from sesr_core.runtime.video_probe import NATIVE_PIXEL_FORMATS, VideoInfo, VideoReadError, open_input, probe_video
@@ -43,12 +44,14 @@ class VideoWriteError(ImageWriteError):
 
 @dataclass(frozen=True)
 class VideoOptions:
-    """``codec`` (h264, hevc, vp9, av1), ``crf`` and ``preset`` (None: the codec's default), ``overwrite``."""
+    """``codec`` (h264, hevc, vp9, av1), ``crf`` and ``preset`` (None: the codec's default), ``overwrite``, and
+    ``allow_truncated``: write what an input that ends early holds (with a warning) instead of refusing it."""
 
     codec: str = "h264"
     crf: int | None = None
     preset: str | None = None
     overwrite: bool = False
+    allow_truncated: bool = False
 
 
 @dataclass
@@ -156,7 +159,11 @@ def _run(luma: LumaNetwork, info: VideoInfo, target: Path, options: VideoOptions
             plan.container.close()  # writes the trailer (and moves the index to the front for MP4)
             elapsed = time.monotonic() - started
             on_event(Progress(pipeline.encoded, pipeline.encoded, f"{pipeline.encoded / max(elapsed, 1e-9):.2f} fps"))
-        _check_complete(info, pipeline)
+        messages = list(plan.messages)
+        truncation = _check_complete(info, pipeline, options.allow_truncated)
+        if truncation:
+            messages.append(truncation)
+            on_event(LogEvent(truncation, "warning"))
         _publish(temp, target, options.overwrite)
     except BaseException as err:
         with contextlib.suppress(OSError):
@@ -166,7 +173,7 @@ def _run(luma: LumaNetwork, info: VideoInfo, target: Path, options: VideoOptions
         if isinstance(err, (OSError, av.error.FFmpegError)):
             raise VideoWriteError(_write_message(target, err)) from None
         raise
-    return VideoResult(target, pipeline.encoded, time.monotonic() - started, messages=list(plan.messages),
+    return VideoResult(target, pipeline.encoded, time.monotonic() - started, messages=messages,
                        stage_seconds=dict(pipeline.stage_seconds))
 
 
@@ -175,16 +182,22 @@ def _temporary_name(target: Path) -> Path:
     return target.parent / f".{target.stem}.{os.getpid()}-{threading.get_ident()}.partial{target.suffix}"
 
 
-def _check_complete(info: VideoInfo, pipeline: VideoPipeline) -> None:
-    """Every frame the index promises must have been read and written; otherwise the input is truncated."""
-    if info.frames and pipeline.decoded < info.frames:
-        raise VideoReadError(f"Cannot upscale '{info.path}': it is truncated or corrupt (only {pipeline.decoded} "
-                             f"of its {info.frames} frames could be read); re-export or re-download it.")
+def _check_complete(info: VideoInfo, pipeline: VideoPipeline, allow_truncated: bool) -> str | None:
+    """Every frame the input declares must have been read and written; a truncated input is refused, or with
+    ``allow_truncated`` accepted and the warning to show returned."""
     if pipeline.decoded == 0:
         raise VideoReadError(f"Cannot upscale '{info.path}': no video frame could be decoded; re-export it.")
     if pipeline.encoded != pipeline.decoded:
         raise SesrError(f"Upscaling '{info.path}' lost frames ({pipeline.encoded} of {pipeline.decoded} written); "
                         "please report this.")
+    missing = missing_part(info, pipeline.decoded, pipeline.decoded_end - info.start)
+    if missing is None:
+        return None
+    if not allow_truncated:
+        raise VideoReadError(f"Cannot upscale '{info.path}': it is truncated or corrupt ({missing}); re-export or "
+                             "re-download it, or allow truncated input (sesr video --allow-truncated) to upscale "
+                             "what it holds.")
+    return f"'{info.path}' is truncated ({missing}); the output holds only what could be read."
 
 
 def _publish(temp: Path, target: Path, overwrite: bool) -> None:

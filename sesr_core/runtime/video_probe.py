@@ -37,6 +37,8 @@ class VideoInfo:
     sample_aspect_ratio: Fraction | None = None
     video_index: int = 0
     other_streams: tuple[int, ...] = ()
+    duration_is_stream: bool = False  # the duration is the video track's own, not the whole container's
+    start: float = 0.0  # seconds: the video track's first timestamp
 
     @property
     def expected_frames(self) -> int:
@@ -84,14 +86,28 @@ def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
         colour = {name: int(getattr(context, name) or 0)
                   for name in ("color_primaries", "color_trc", "colorspace", "color_range")}
         duration = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else 0.0
+        duration = duration or _duration_tag(stream.metadata)
+        duration_is_stream = bool(duration)
         if not duration and container.duration:
             duration = container.duration / av.time_base
+        start = float(stream.start_time * stream.time_base) if stream.start_time and stream.time_base else 0.0
         return VideoInfo(
             path=path, width=first.width, height=first.height, pixel_format=first.format.name,
             frames=int(stream.frames or 0), duration=duration, rate=stream.average_rate or stream.guessed_rate,
             time_base=stream.time_base or Fraction(1, 90000), display_matrix=_display_matrix(first),
             colour=colour, sample_aspect_ratio=context.sample_aspect_ratio, video_index=stream.index,
-            other_streams=tuple(s.index for s in container.streams if s.index != stream.index))
+            other_streams=tuple(s.index for s in container.streams if s.index != stream.index),
+            duration_is_stream=duration_is_stream, start=start)
+
+
+def _duration_tag(metadata: dict) -> float:
+    """Seconds from a Matroska track's ``DURATION`` tag (``HH:MM:SS.nnnnnnnnn``), 0 when absent or unreadable."""
+    text = metadata.get("DURATION") or metadata.get("duration") or ""
+    try:
+        hours, minutes, seconds = text.split(":")
+        return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    except ValueError:
+        return 0.0
 
 
 def _first_frame(path: Path, container, stream) -> av.VideoFrame:
