@@ -106,5 +106,9 @@ def find_model(name_or_path: str, scale: int | None = None) -> CatalogEntry | Pa
         raise ModelError(f"Cannot read the model '{path}': {special}.")
     if path.is_file():
         return path
+    other = next((e for e in models if e.name == name_or_path), None)
+    if other is not None:
+        raise ModelError(f"'{name_or_path}' is an x{other.scale} model, not x{scale}; pass --scale {other.scale} or "
+                         f"choose an x{scale} model.")
     names = ", ".join(e.name for e in models if scale is None or e.scale == scale) or "none installed"
     raise ModelError(f"'{name_or_path}' is neither a model file nor a known model name; known models: {names}.")

@@ -45,3 +45,17 @@ def existing_output_problem(path: str | os.PathLike[str]) -> str | None:
         return None
     problem = special_file(path)
     return problem.replace("give a file saved on disk", "choose another output name") if problem else None
+
+
+def file_in_the_way(folder: str | os.PathLike[str]) -> Path | None:
+    """The file (not a folder) standing where ``folder`` or one of its parents should be, if any."""
+    for candidate in (Path(folder), *Path(folder).parents):
+        if candidate.exists():
+            return None if candidate.is_dir() else candidate
+    return None
+
+
+def folder_problem(folder: str | os.PathLike[str]) -> str | None:
+    """Why ``folder`` cannot hold an output ("'x' is a file, not a folder"), or None when it is or can be made."""
+    blocker = file_in_the_way(folder)
+    return f"'{blocker}' is a file, not a folder" if blocker is not None else None

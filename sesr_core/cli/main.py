@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 
 from sesr_core import __version__
@@ -47,6 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return EXIT_USER_ERROR
+    if not os.environ.get("SESR_DEBUG"):
+        warnings.simplefilter("ignore")  # library warnings are for developers; every user-facing fault is a sentence
     with handling_stop_signals() as stops:
         try:
             return int(args.run(args) or 0)

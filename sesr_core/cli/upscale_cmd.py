@@ -63,6 +63,8 @@ def run(args) -> int:
             progress.update(progress_text(event.done, event.total, time.monotonic() - started, event.message))
         elif isinstance(event, LogEvent) and event.level == "error":
             progress.print(f"failed: {event.message}")
+        elif isinstance(event, LogEvent) and event.level == "warning":
+            progress.print(f"note: {event.message}")
         elif isinstance(event, ArtefactEvent):
             progress.print(f"wrote {event.path}")
 

@@ -101,7 +101,8 @@ def run_batch(luma: LumaNetwork, items: Sequence[BatchItem], options: ImageOptio
             cancel.raise_if_cancelled()
             _claim(claimed, item)
             ensure_folder(item.destination.parent)
-            written = upscale_image_file(luma, item.source, item.destination, options, cancel, progress)
+            written = upscale_image_file(luma, item.source, item.destination, options, cancel, progress,
+                                         lambda note: on_event(LogEvent(note, "warning")))
         except CancelledError:
             result.cancelled = True
             break

@@ -7,7 +7,7 @@ reports :mod:`sesr_core.jobs` events through ``on_event`` and honours a :class:`
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -86,12 +86,15 @@ class Upscaler:
 
     def upscale_file(self, source: str | os.PathLike[str], destination: str | os.PathLike[str] | None = None, *,
                      format: str | None = None, quality: int | None = None, overwrite: bool = False,
-                     cancel: CancelToken | None = None, on_progress: TileProgress | None = None) -> Path:
-        """Upscale one image file (default destination: ``NAME_x2.EXT`` beside it); returns the path written."""
+                     cancel: CancelToken | None = None, on_progress: TileProgress | None = None,
+                     on_note: Callable[[str], None] | None = None) -> Path:
+        """Upscale one image file (default destination: ``NAME_x2.EXT`` beside it); returns the path written.
+        ``on_note`` hears notes such as "only the first frame of an animated GIF is upscaled"."""
         options = ImageOptions(format, quality, overwrite)
         items = plan_batch([source], self.scale, destination, fmt=format)
         ensure_folder(items[0].destination.parent)
-        return upscale_image_file(self.luma, items[0].source, items[0].destination, options, cancel, on_progress)
+        return upscale_image_file(self.luma, items[0].source, items[0].destination, options, cancel, on_progress,
+                                  on_note)
 
     def plan(self, inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[str] | None = None, *,
              recursive: bool = False, format: str | None = None) -> list[BatchItem]:

@@ -18,6 +18,7 @@ import av
 
 from sesr_core.atomic import new_file_mode
 from sesr_core.errors import CancelledError, ImageWriteError, SesrError
+from sesr_core.file_kinds import folder_problem
 from sesr_core.jobs import (
     ArtefactEvent,
     CancelToken,
@@ -30,8 +31,9 @@ from sesr_core.jobs import (
 )
 from sesr_core.runtime.image_job import check_destination, ensure_folder
 from sesr_core.runtime.luma import LumaNetwork
+from sesr_core.runtime.memory_errors import is_out_of_memory, out_of_memory_message
 from sesr_core.runtime.video_completeness import missing_part
-from sesr_core.runtime.video_output import CODECS, encoder_options, open_output
+from sesr_core.runtime.video_output import CODECS, encoder_options, format_name_for, open_output
 from sesr_core.runtime.video_pipeline import VideoPipeline
 from sesr_core.runtime.video_probe import NATIVE_PIXEL_FORMATS, VideoInfo, VideoReadError, open_input, probe_video
 
@@ -99,6 +101,7 @@ def upscale_video(luma: LumaNetwork, source: str | os.PathLike[str], destination
         encoder_options(options.codec, options.crf, options.preset)
         info = probe_video(source)
         target = _destination(source, destination, luma.scale, options.codec)
+        format_name_for(target)  # an unknown suffix is named as the user gave it, before any temporary file exists
         check_destination(source, target, options.overwrite)
         result = _run(luma, info, target, options, on_event, cancel)
     except CancelledError:
@@ -122,6 +125,9 @@ def _destination(source: Path, destination: str | os.PathLike[str] | None, scale
     if target.is_dir() or not target.suffix:
         ensure_folder(target)
         return default_destination(source, scale, codec, target)
+    blocked = folder_problem(target.parent)
+    if blocked:
+        raise VideoWriteError(f"Cannot write '{target}': {blocked}; choose another output folder.")
     if not target.parent.is_dir():
         raise VideoWriteError(f"Cannot write '{target}': the folder '{target.parent}' does not exist; create it or "
                               "choose another folder.")
@@ -170,6 +176,8 @@ def _run(luma: LumaNetwork, info: VideoInfo, target: Path, options: VideoOptions
             os.unlink(temp)
         if isinstance(err, (SesrError, CancelledError, KeyboardInterrupt)):
             raise
+        if is_out_of_memory(err):
+            raise SesrError(out_of_memory_message(info.path)) from None
         if isinstance(err, (OSError, av.error.FFmpegError)):
             raise VideoWriteError(_write_message(target, err)) from None
         raise

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sesr_core.atomic import write_bytes_atomic
 from sesr_core.errors import SesrError
+from sesr_core.file_kinds import folder_problem
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,9 @@ class RunFolder:
 
     def create(self, resume: bool) -> None:
         """Make the folder for a new run, or check an existing one for ``resume``."""
+        blocked = folder_problem(self.root)
+        if blocked:
+            raise SesrError(f"Cannot use '{self.root}' as a run folder: {blocked}; choose another --out.")
         if resume:
             if not self.spec.is_file():
                 raise SesrError(f"Cannot resume '{self.root}': it is not a training run folder (no spec.json).")
