@@ -10,6 +10,8 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+FILLER = "filler.bin"
+
 
 def _mount(folder: Path, options: str) -> bool:
     if os.geteuid() != 0:
@@ -31,8 +33,8 @@ def tmpfs(folder: Path, size_kb: int, read_only: bool = False) -> Iterator[bool]
 
 
 def fill(folder: Path) -> None:
-    """Fill the file system under ``folder`` up to the last byte (a file named .filler)."""
-    fd = os.open(folder / ".filler", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    """Fill the file system under ``folder`` up to the last byte (with a file named FILLER)."""
+    fd = os.open(folder / FILLER, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
     try:
         for block in (65536, 4096, 1):
             with contextlib.suppress(OSError):

@@ -18,7 +18,7 @@ from PIL import Image
 
 from sesr_core.cli.main import main
 from sesr_core.imaging.image_write import write_image
-from tests.disk_tools import fill, tmpfs
+from tests.disk_tools import FILLER, fill, tmpfs
 from tests.process_tools import finish, sesr, tiny_train_args
 from tests.runtime_clips import make_clip
 
@@ -47,7 +47,7 @@ def test_a_full_disk_under_a_tiff_says_the_disk_is_full(default_model_path, pict
         if not mounted:
             pytest.skip("cannot mount a tmpfs here (the fault suite covers full disks with a write wrapper)")
         fill(disk)
-        (disk / ".filler").unlink()  # room for a small file but not for the TIFF
+        (disk / FILLER).unlink()  # room for a small file but not for the TIFF
         (disk / "pad").write_bytes(b"\0" * (60 * 1024))
         status = main(["upscale", str(picture), "-o", str(disk / "out.tif"), "--model", str(default_model_path)])
         err = capfd.readouterr().err

@@ -21,7 +21,7 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image
 
-from sesr_core.atomic import new_file_mode
+from sesr_core.atomic import new_file_mode, remove_stale_temporaries, temporary_prefix
 from sesr_core.errors import ImageWriteError
 from sesr_core.file_kinds import folder_problem
 from sesr_core.imaging import sixteen_bit
@@ -79,8 +79,10 @@ def write_image(
     if path.exists() and not overwrite:
         raise ImageWriteError(_exists_message(path))
     tmp_name: str | None = None  # set inside the try, so an interrupt right after mkstemp still cleans up
+    with contextlib.suppress(OSError):
+        remove_stale_temporaries(path)  # what a killed run left for this output
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        fd, tmp_name = tempfile.mkstemp(prefix=temporary_prefix(path), suffix=".tmp", dir=folder)
         with os.fdopen(fd, "wb") as handle:
             encode(handle)
             handle.flush()

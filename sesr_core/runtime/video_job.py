@@ -16,7 +16,7 @@ from pathlib import Path
 
 import av
 
-from sesr_core.atomic import new_file_mode
+from sesr_core.atomic import new_file_mode, remove_stale_temporaries
 from sesr_core.errors import CancelledError, ImageWriteError, SesrError
 from sesr_core.file_kinds import folder_problem
 from sesr_core.jobs import (
@@ -139,6 +139,8 @@ def _run(luma: LumaNetwork, info: VideoInfo, target: Path, options: VideoOptions
     if info.pixel_format not in NATIVE_PIXEL_FORMATS:
         on_event(LogEvent(f"'{info.path}' is stored as {info.pixel_format}; it is converted to 8-bit 4:2:0 "
                           "(yuv420p) for upscaling.", "warning"))
+    with contextlib.suppress(OSError):
+        remove_stale_temporaries(target)  # what a killed run left for this output
     temp = _temporary_name(target)  # named before the try, so even an early Ctrl-C cleans it up
     started = time.monotonic()
     try:

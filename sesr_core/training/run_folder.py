@@ -72,9 +72,16 @@ class RunFolder:
             handle.write(json.dumps(record) + "\n")
 
     def read_history(self) -> list[dict]:
+        """The history's records; a line cut short by a killed process (only ever the last) is left out."""
         if not self.history.is_file():
             return []
-        return [json.loads(line) for line in self.history.read_text().splitlines() if line.strip()]
+        records = []
+        for line in self.history.read_text().splitlines():
+            try:
+                records.append(json.loads(line))
+            except ValueError:
+                continue
+        return records
 
     def truncate_history(self, after_step: int) -> None:
         """Drop history records past ``after_step`` (work lost since the checkpoint a resume starts from)."""
