@@ -113,6 +113,33 @@ def test_a_read_only_output_is_refused_with_one_sentence(x2, picture, clip, tmp_
         assert visible(disk) == [] and hidden_files(disk) == []
 
 
+@pytest.fixture(scope="module")
+def train_images(tmp_path_factory, shared_data) -> Path:
+    folder = tmp_path_factory.mktemp("t91")
+    for path in sorted((shared_data / "train" / "T91").glob("*.png"))[:4]:
+        shutil.copy(path, folder)
+    return folder
+
+
+def latest_checkpoint_step(run: Path) -> int:
+    text = (run / "checkpoints" / "fp32" / "checkpoint").read_text()
+    return int(text.split('model_checkpoint_path: "ckpt-')[1].split('"')[0])
+
+
+def test_a_disk_that_fills_up_during_training_says_so_and_keeps_the_last_checkpoint(train_images, tmp_path):
+    disk = tmp_path / "disk"
+    with tmpfs(disk, 300) as mounted:
+        if not mounted:
+            pytest.skip("needs a tmpfs mount (TensorFlow writes checkpoints through its own file layer)")
+        run = disk / "run"
+        args = tiny_train_args(train_images, run, steps=100000)
+        args[args.index("--checkpoint-every") + 1] = "10"
+        status, _out, err = finish(sesr(args))
+        assert status == 1 and "the disk is full" in err and f"sesr train --resume {run}" in err, err
+        assert "internal error" not in err and not list(run.rglob("*_temp*")) and hidden_files(run) == []
+        assert json.loads((run / "state.json").read_text())["step"] <= latest_checkpoint_step(run)
+
+
 # ------------------------------------------------------------------------------------ signals at random points
 
 
@@ -181,19 +208,6 @@ def test_a_video_job_stopped_at_random_points(default_model_path, clip, tmp_path
     status, _out, err = finish(sesr(["video", clip, "-o", target, "--model", default_model_path, "--overwrite"]))
     assert status == 0, err
     assert frame_count(target) == 60 and hidden_files(out) == []
-
-
-@pytest.fixture(scope="module")
-def train_images(tmp_path_factory, shared_data) -> Path:
-    folder = tmp_path_factory.mktemp("t91")
-    for path in sorted((shared_data / "train" / "T91").glob("*.png"))[:4]:
-        shutil.copy(path, folder)
-    return folder
-
-
-def latest_checkpoint_step(run: Path) -> int:
-    text = (run / "checkpoints" / "fp32" / "checkpoint").read_text()
-    return int(text.split('model_checkpoint_path: "ckpt-')[1].split('"')[0])
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL])

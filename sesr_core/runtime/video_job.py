@@ -211,6 +211,13 @@ def _check_complete(info: VideoInfo, pipeline: VideoPipeline, allow_truncated: b
 
 
 def _publish(temp: Path, target: Path, overwrite: bool) -> None:
+    """Flush the finished file to the disk, then rename it into place (a power cut never leaves a final name on a
+    file whose data was still in the cache)."""
+    descriptor = os.open(temp, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
     os.chmod(temp, new_file_mode(target))
     if target.exists() and not overwrite:
         raise VideoWriteError(f"Cannot write '{target}': the file already exists; choose another name or allow "

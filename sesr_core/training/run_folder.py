@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sesr_core.atomic import write_bytes_atomic
+from sesr_core.atomic import remove_stale_temporaries, write_bytes_atomic
 from sesr_core.errors import SesrError
 from sesr_core.file_kinds import folder_problem
 
@@ -57,6 +58,12 @@ class RunFolder:
         if self.root.exists() and any(self.root.iterdir()):
             raise SesrError(f"The run folder '{self.root}' already holds files; pick a new --out or add --resume.")
         self.root.mkdir(parents=True, exist_ok=True)
+
+    def remove_temporaries(self) -> None:
+        """Delete half-saved checkpoints (TensorFlow's ``ckpt-N_temp`` folders) and the state's temporary files."""
+        for folder in self.root.glob("checkpoints/*/*_temp"):
+            shutil.rmtree(folder, ignore_errors=True)
+        remove_stale_temporaries(self.state)
 
     def read_state(self) -> dict:
         if not self.state.is_file():

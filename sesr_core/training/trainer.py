@@ -33,6 +33,7 @@ from sesr_core.presets import start_from_description
 from sesr_core.training._tf import keras, tf
 from sesr_core.training.calibration import calibration_pairs
 from sesr_core.training.data import collect_image_files, load_pairs, patch_dataset
+from sesr_core.training.disk_errors import disk_problem
 from sesr_core.training.network import build_training_model, collapsed_from_training
 from sesr_core.training.optim import current_learning_rate, learning_rate_schedule, make_optimizer
 from sesr_core.training.qat import calibrate_activation_ranges, freeze_activation_ranges, quantize_collapsed_model
@@ -111,6 +112,7 @@ def train(spec: TrainSpec, run_dir: str | Path, on_event: EventCallback = ignore
     try:
         if resume:
             run.create(resume=True)
+            run.remove_temporaries()  # what a killed run left: a half-saved checkpoint, a state.json temporary
             spec = resumed_spec(TrainSpec.load(run.root), spec, run.read_state(), run.root)
         _check_inputs(spec)
         if not resume:
@@ -123,6 +125,11 @@ def train(spec: TrainSpec, run_dir: str | Path, on_event: EventCallback = ignore
         on_event(FinishedEvent({"run_dir": str(run.root)}, cancelled=True))
         return {"run_dir": str(run.root), "cancelled": True}
     except Exception as err:
+        disk = disk_problem(run.root, err)
+        if disk is not None:
+            run.remove_temporaries()
+            on_event(FailedEvent(disk))
+            raise SesrError(disk) from None
         reason = str(err) if isinstance(err, SesrError) else \
             f"Training failed ({type(err).__name__}: {err}); see {run.log} for details."
         if created and not run.checkpoints("fp32").exists():
