@@ -59,3 +59,14 @@ def folder_problem(folder: str | os.PathLike[str]) -> str | None:
     """Why ``folder`` cannot hold an output ("'x' is a file, not a folder"), or None when it is or can be made."""
     blocker = file_in_the_way(folder)
     return f"'{blocker}' is a file, not a folder" if blocker is not None else None
+
+
+def why_not_a_folder(path: str | os.PathLike[str]) -> str:
+    """How to finish "The folder 'x' ..." for a path that is not a folder: "is a file, not a folder", "does not
+    exist", ..."""
+    blocker = file_in_the_way(path)
+    if blocker == Path(path):
+        return "is a file, not a folder"
+    if blocker is not None:
+        return f"cannot exist: '{blocker}' is a file, not a folder"
+    return "does not exist"

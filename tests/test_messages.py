@@ -78,6 +78,17 @@ def test_a_file_where_the_output_folder_should_be_is_called_a_file(default_model
     assert f"'{afile}' is a file, not a folder" in err and "does not exist" not in err, err
 
 
+@pytest.mark.parametrize("flag", ["--hr", "--lr"])
+def test_a_file_given_as_an_evaluation_folder_is_called_a_file(shared_data, tmp_path, flag, capsys):
+    afile = tmp_path / "afile"
+    afile.write_text("not a folder")
+    folders = {"--hr": str(shared_data / "val" / "Set5" / "HR"), "--lr": None, flag: str(afile)}
+    args = [item for name, value in folders.items() if value for item in (name, value)]
+    assert main(["eval", "--model", "bicubic", "--scale", "2", *args]) == 1
+    err = last_line(capsys.readouterr().err)
+    assert f"'{afile}' is a file, not a folder" in err and "does not exist" not in err, err
+
+
 def test_a_training_run_folder_inside_a_file_is_called_a_file(tmp_path, capsys):
     afile = tmp_path / "afile"
     afile.write_text("not a folder")

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from sesr_core.errors import DatasetError, SesrError
+from sesr_core.file_kinds import why_not_a_folder
 from sesr_core.imaging.bicubic import imresize
 from sesr_core.imaging.image_read import list_images, read_image
 from sesr_core.pairs import ImagePair, make_pair, to_uint8
@@ -27,7 +28,7 @@ def collect_image_files(folders: Iterable[str | Path]) -> list[Path]:
     for folder in folders:
         path = Path(folder)
         if not path.is_dir():
-            raise DatasetError(f"The data folder '{folder}' does not exist; check the path.")
+            raise DatasetError(f"The data folder '{folder}' {why_not_a_folder(folder)}; check the path.")
         found = list_images(path, recursive=True)
         if not found:
             raise DatasetError(f"The data folder '{folder}' holds no images (PNG, JPEG, BMP, WebP or TIFF).")

@@ -17,6 +17,7 @@ import numpy as np
 
 from sesr_core.errors import CancelledError, SesrError
 from sesr_core.evaluation import EvalResult, evaluate, evaluate_bicubic
+from sesr_core.file_kinds import why_not_a_folder
 from sesr_core.jobs import (
     ArtefactEvent,
     CancelToken,
@@ -146,7 +147,7 @@ def _check_inputs(spec: TrainSpec) -> None:
     """Fail before anything is written when a folder the spec names is missing or empty."""
     collect_image_files(spec.data_dirs)
     if spec.val_dir and not Path(spec.val_dir).is_dir():
-        raise SesrError(f"The validation folder '{spec.val_dir}' does not exist; check --val.")
+        raise SesrError(f"The validation folder '{spec.val_dir}' {why_not_a_folder(spec.val_dir)}; check --val.")
     if spec.init_from:
         if not (Path(spec.init_from) / "spec.json").is_file():
             raise SesrError(f"'{spec.init_from}' is not a training run folder; check --init-from.")
