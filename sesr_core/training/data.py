@@ -18,6 +18,7 @@ from sesr_core.errors import DatasetError, SesrError
 from sesr_core.file_kinds import why_not_a_folder
 from sesr_core.imaging.bicubic import imresize
 from sesr_core.imaging.image_read import list_images, read_image
+from sesr_core.jobs import CancelToken
 from sesr_core.pairs import ImagePair, make_pair, to_uint8
 from sesr_core.training._tf import tf
 
@@ -44,14 +45,18 @@ def load_pairs(
     min_lr_size: int = 1,
     hr_rescales: Sequence[float] = (),
     warn: Callable[[str], None] = print,
+    cancel: CancelToken | None = None,
 ) -> list[ImagePair]:
     """Load every image of ``folders`` as an :class:`ImagePair`, plus one downscaled copy per ``hr_rescales`` factor.
 
     Unreadable files and images whose LR side would be under ``min_lr_size`` are skipped with a warning naming them.
+    A cancel stops the loading between images (:class:`~sesr_core.errors.CancelledError`).
     """
     files = collect_image_files(folders)
 
     def load(path: Path) -> list[ImagePair] | str:
+        if cancel is not None and cancel.cancelled:
+            return []
         try:
             pixels = to_uint8(read_image(path).pixels)
         except SesrError as err:
@@ -69,6 +74,8 @@ def load_pairs(
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         results = list(pool.map(load, files))
+    if cancel is not None:
+        cancel.raise_if_cancelled()
     pairs: list[ImagePair] = []
     for result in results:
         if isinstance(result, str):

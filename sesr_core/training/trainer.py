@@ -161,7 +161,7 @@ def _prepare(spec: TrainSpec, run: RunFolder, strategy: tf.distribute.Strategy, 
     context.log(f"Run {run.root}: {spec.model.name}, {spec.total_steps} steps "
                 f"({spec.steps} fp32{f' + {spec.qat_steps} QAT' if spec.qat else ''}), strategy {spec.strategy}.")
     context.train_pairs = load_pairs(spec.data_dirs, spec.model.scale, spec.patch_size, spec.hr_rescales,
-                                     warn=lambda m: context.log(m, "warning"))
+                                     warn=lambda m: context.log(m, "warning"), cancel=cancel)
     context.log(f"Training on {len(context.train_pairs)} images from {', '.join(spec.data_dirs)}.")
     cancel.raise_if_cancelled()
     if spec.val_dir:
