@@ -94,7 +94,7 @@ _active: StopSignals | None = None
 
 @contextlib.contextmanager
 def handling_stop_signals() -> Iterator[StopSignals]:
-    """Install a :class:`StopSignals` for the duration of a command; :func:`active` returns it meanwhile."""
+    """Install a :class:`StopSignals` for the duration of a command (the one :func:`stopping_gracefully` uses)."""
     global _active
     handler = StopSignals()
     installed = handler.install()
@@ -105,11 +105,6 @@ def handling_stop_signals() -> Iterator[StopSignals]:
         _active = outer
         if installed:
             handler.restore()
-
-
-def active() -> StopSignals | None:
-    """The handler of the running command, if one is installed."""
-    return _active
 
 
 @contextlib.contextmanager
