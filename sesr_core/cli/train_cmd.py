@@ -101,6 +101,21 @@ def spec_from_args(args):
         checkpoint_every=args.checkpoint_every, seed=args.seed)
 
 
+def resume_spec_from_args(args):
+    """The spec a resumed run will train: its saved one with the step counts given, or a refusal saying why not."""
+    from sesr_core.training.resume import resumed_spec
+    from sesr_core.training.run_folder import RunFolder
+    from sesr_core.training.spec import TrainSpec
+
+    check_resume_options(args)
+    run = RunFolder(Path(args.out))
+    run.create(resume=True)
+    saved = TrainSpec.load(run.root)
+    asked = saved.with_changes(steps=args.steps if args.steps is not None else saved.steps,
+                               qat_steps=args.qat_steps if args.qat_steps is not None else saved.qat_steps)
+    return resumed_spec(saved, asked, run.read_state(), run.root)
+
+
 def run(args) -> int:
     if isinstance(args.resume, str):
         args.out = args.resume
@@ -109,15 +124,9 @@ def run(args) -> int:
     if not args.data and not args.resume:
         raise SesrError("Give at least one folder of training images with --data DIR.")
     if args.resume:
-        check_resume_options(args)
+        spec = resume_spec_from_args(args)  # checked before TensorFlow takes seconds to load
     trainer = require_training()
-    from sesr_core.training.spec import TrainSpec
-
-    if args.resume:
-        saved = TrainSpec.load(Path(args.out))
-        spec = saved.with_changes(steps=args.steps if args.steps is not None else saved.steps,
-                                  qat_steps=args.qat_steps if args.qat_steps is not None else saved.qat_steps)
-    else:
+    if not args.resume:
         spec = spec_from_args(args)
     cancel = CancelToken()
     progress = ProgressLine()
