@@ -39,6 +39,20 @@ def wait_until(condition: Callable[[], bool], child: subprocess.Popen, what: str
         time.sleep(_POLL)
 
 
+def handles(child: subprocess.Popen, signum: int) -> Callable[[], bool]:
+    """A condition: the child has installed a handler for ``signum`` (Linux: the SigCgt mask in /proc)."""
+
+    def check() -> bool:
+        try:
+            status = Path(f"/proc/{child.pid}/status").read_text()
+        except OSError:
+            return False
+        caught = next((line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:")), "0")
+        return bool(int(caught, 16) >> (signum - 1) & 1)
+
+    return check
+
+
 def finish(child: subprocess.Popen) -> tuple[int, str, str]:
     """(status, stdout, stderr) once the child has ended; kills it and fails when the watchdog expires."""
     try:

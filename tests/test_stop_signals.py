@@ -16,6 +16,7 @@ from sesr_core.imaging.image_read import read_image
 from sesr_core.imaging.image_write import write_image
 from tests.process_tools import (
     finish,
+    handles,
     has_hidden_file,
     hidden_files,
     history_steps,
@@ -69,6 +70,15 @@ def test_a_signal_during_a_video_leaves_no_partial_file(default_model_path, clip
     status, _out, err = finish(child)
     assert status == 128 + signum, err
     assert list(out.iterdir()) == [], hidden_files(out)
+
+
+def test_sigterm_stops_an_evaluation(default_model_path, shared_data):
+    hr = shared_data / "train" / "BSD200"  # 200 images: long enough to be stopped in the middle
+    child = sesr(["eval", "--model", default_model_path, "--scale", "2", "--hr", hr])
+    wait_until(handles(child, signal.SIGTERM), child, "the stop handler was installed")
+    child.send_signal(signal.SIGTERM)
+    status, out, err = finish(child)
+    assert status == 143 and "stopped by SIGTERM" in err and out == "", err
 
 
 def test_sigterm_checkpoints_training_where_the_history_ends_and_it_resumes(train_images, tmp_path):
