@@ -230,6 +230,8 @@ def test_training_stopped_at_a_random_point_resumes_from_its_last_checkpoint(tra
         assert state["step"] <= checkpoint, context  # state.json is written after the checkpoint it names
     else:
         assert state["step"] == checkpoint and f"Stopped at step {checkpoint};" in (run / "train.log").read_text()
+        assert hidden_files(run) == [] and not list(run.rglob("*_temp*")), context
+        return  # resuming after SIGTERM is tested in test_stop_signals.py
 
     status, _out, err = finish(sesr(["train", "--resume", run, "--steps", str(checkpoint + 3), "--no-export"]))
     assert status == 0, f"{context}\n{err}"

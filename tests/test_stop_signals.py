@@ -88,6 +88,9 @@ def test_sigterm_checkpoints_training_where_the_history_ends_and_it_resumes(trai
     child.send_signal(signal.SIGTERM)
     status, out, err = finish(child)
     assert status == 143, err
+    noise = [line for line in err.splitlines() if any(word in line for word in (
+        "absl", "cuda", "oneDNN", "cuInit", "I0000", "E0000", "W0000", "TF_ENABLE"))]
+    assert noise == [], "TensorFlow's start-up noise reached the user:\n" + "\n".join(noise)
     state = json.loads((run / "state.json").read_text())
     assert f"Stopped at step {state['step']};" in (run / "train.log").read_text()
     assert state["step"] >= history_steps(run)[-1] >= 20

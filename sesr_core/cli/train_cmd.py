@@ -9,6 +9,7 @@ from pathlib import Path
 from sesr_core.cli.common import ProgressLine, format_duration, require_training
 from sesr_core.cli.info_cmd import config_from_args
 from sesr_core.errors import SesrError
+from sesr_core.file_kinds import folder_problem
 from sesr_core.jobs import ArtefactEvent, CancelToken, EvaluationEvent, FailedEvent, LogEvent, StepEvent
 from sesr_core.presets import PRESETS
 from sesr_core.stop_signals import cancelled_exit_status, signal_name, stopping_gracefully
@@ -123,6 +124,9 @@ def run(args) -> int:
         raise SesrError("Say where the run goes with --out RUN_DIR (or --resume RUN_DIR to continue one).")
     if not args.data and not args.resume:
         raise SesrError("Give at least one folder of training images with --data DIR.")
+    blocked = folder_problem(args.out)
+    if blocked:
+        raise SesrError(f"Cannot use '{args.out}' as a run folder: {blocked}; choose another --out.")
     if args.resume:
         spec = resume_spec_from_args(args)  # checked before TensorFlow takes seconds to load
     trainer = require_training()
