@@ -84,15 +84,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         app = create_application([])
         return take_screenshots(app, Path(args.screenshots))
     app = create_application([])
+    from app.stop_signals import WindowStopper
     from app.window import MainWindow
 
     window = MainWindow()
+    stopper = WindowStopper(app, window)
     window.show()
     if args.smoke_test:
         _close_once_shown(app, window, started)
     if args.paths:
         window.open_paths([Path(p).expanduser().resolve() for p in args.paths])
-    return app.exec()
+    status = app.exec()
+    return stopper.status if stopper.status is not None else status
 
 
 def _close_once_shown(app, window, started: float) -> None:

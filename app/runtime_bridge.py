@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sesr_core.jobs import CancelToken, EventCallback, Progress, ignore_events
+from sesr_core.jobs import CancelToken, EventCallback, LogEvent, Progress, ignore_events
 
 MATLAB_BICUBIC_MAX_PIXELS = 1_000_000  # above this the compare view's bicubic is the runtime's (MATLAB's is slow)
 
@@ -35,7 +35,8 @@ class Engine:
                      on_event: EventCallback = ignore_events, cancel: CancelToken | None = None) -> Path:
         """Upscale one image file into ``target`` (format from its suffix), atomically; returns the written path."""
         return self.upscaler.upscale_file(source, target, quality=quality, overwrite=overwrite, cancel=cancel,
-                                          on_progress=lambda done, total: on_event(Progress(done, total)))
+                                          on_progress=lambda done, total: on_event(Progress(done, total)),
+                                          on_note=lambda note: on_event(LogEvent(note, "warning")))
 
 
 def describe_engine(requested: str | None, model_path: Path | None, threads: int | None) -> str:

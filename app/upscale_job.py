@@ -14,7 +14,7 @@ import numpy as np
 
 from app import runtime_bridge
 from sesr_core.errors import CancelledError, SesrError
-from sesr_core.jobs import CancelToken, EventCallback, Progress
+from sesr_core.jobs import CancelToken, EventCallback, LogEvent, Progress
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,8 @@ def run_batch(tasks: list[BatchTask], model_path: Path, threads: int, quality: i
         def forward(event, row=task.row) -> None:
             if isinstance(event, Progress) and event.total:
                 on_event(ItemProgress(row, min(1.0, event.done / event.total)))
+            elif isinstance(event, LogEvent):
+                on_event(event)  # a note such as "only the first frame of an animated GIF is upscaled"
 
         try:
             written = engine.upscale_file(task.source, task.target, quality, overwrite, forward, cancel)

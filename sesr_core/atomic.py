@@ -1,4 +1,9 @@
-"""Atomic file writes: a temporary file in the target folder, renamed into place only when complete."""
+"""Atomic file writes: a temporary file in the target folder, renamed into place only when complete.
+
+Temporary names carry the writer's process id (``.NAME.PID.RANDOM.tmp``; videos ``.STEM.PID-THREAD.partial.EXT``),
+so that the next write of the same target can delete what a killed process (SIGKILL, a power cut) left behind
+without touching the temporary file of a writer that is still running.
+"""
 
 from __future__ import annotations
 
@@ -22,12 +27,56 @@ def new_file_mode(target: Path) -> int:
     return (target.stat().st_mode & 0o777) if target.exists() else (0o666 & ~UMASK)
 
 
+def temporary_prefix(target: Path) -> str:
+    """The start of this process's temporary names for ``target`` (``.NAME.PID.``)."""
+    return f".{target.name}.{os.getpid()}."
+
+
+def _writer_pid(name: str, prefix: str, separator: str) -> int | None:
+    field = name[len(prefix):].split(separator, 1)[0]
+    return int(field) if field.isdigit() else None
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # alive, but another user's
+        return True
+    return True
+
+
+def remove_stale_temporaries(target: str | Path) -> list[Path]:
+    """Delete the temporary files of ``target`` left by processes that no longer run; returns what was removed."""
+    target = Path(target)
+    removed = []
+    kinds = ((f".{target.name}.", "*.tmp", "."), (f".{target.stem}.", f"*.partial{target.suffix}", "-"))
+    for prefix, tail, separator in kinds:
+        for candidate in target.parent.glob(glob_escape(prefix) + tail):
+            pid = _writer_pid(candidate.name, prefix, separator)
+            if pid is None or pid == os.getpid() or _running(pid):
+                continue
+            try:
+                candidate.unlink()
+            except OSError:
+                continue
+            removed.append(candidate)
+    return removed
+
+
+def glob_escape(text: str) -> str:
+    """``text`` with glob's special characters made literal."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
+
+
 def write_bytes_atomic(path: str | Path, content: bytes) -> None:
     """Write ``content`` to ``path`` so that readers see the old file or the whole new one, never a part."""
     path = Path(path)
     temp: str | None = None
+    remove_stale_temporaries(path)
     try:
-        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        handle, temp = tempfile.mkstemp(prefix=temporary_prefix(path), suffix=".tmp", dir=path.parent)
         with os.fdopen(handle, "wb") as out:
             out.write(content)
         os.chmod(temp, new_file_mode(path))

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sesr_core.errors import ModelError
+from sesr_core.file_kinds import special_file
 from sesr_core.model_card import read_card
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources" / "models"
@@ -137,7 +138,14 @@ def find_model(name_or_path: str, scale: int | None = None) -> CatalogEntry | Pa
         if entry.name == name_or_path and (scale is None or entry.scale == scale):
             return entry
     path = Path(name_or_path)
+    special = special_file(path)
+    if special:
+        raise ModelError(f"Cannot read the model '{path}': {special}.")
     if path.is_file():
         return path
+    other = next((e for e in models if e.name == name_or_path), None)
+    if other is not None:
+        raise ModelError(f"'{name_or_path}' is an x{other.scale} model, not x{scale}; pass --scale {other.scale} or "
+                         f"choose an x{scale} model.")
     names = ", ".join(e.name for e in models if scale is None or e.scale == scale) or "none installed"
     raise ModelError(f"'{name_or_path}' is neither a model file nor a known model name; known models: {names}.")

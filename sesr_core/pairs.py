@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from sesr_core.errors import DatasetError
+from sesr_core.file_kinds import why_not_a_folder
 from sesr_core.imaging.bicubic import bicubic_downscale, crop_to_multiple
 from sesr_core.imaging.color import rgb_to_y
 from sesr_core.imaging.degradation import Degradation, degrade_lr_image, gaussian_blur
@@ -77,7 +78,7 @@ def load_eval_pairs(hr_dir: str | Path, scale: int, lr_dir: str | Path | None = 
                            "drop --lr or the blur.")
     hr_dir = Path(hr_dir)
     if not hr_dir.is_dir():
-        raise DatasetError(f"The HR folder '{hr_dir}' does not exist; check the path.")
+        raise DatasetError(f"The HR folder '{hr_dir}' {why_not_a_folder(hr_dir)}; check the path.")
     files = list_images(hr_dir)
     if not files:
         raise DatasetError(f"The HR folder '{hr_dir}' holds no images; point --hr at a folder of PNG or JPEG files.")
@@ -100,7 +101,7 @@ def load_eval_pairs(hr_dir: str | Path, scale: int, lr_dir: str | Path | None = 
 
 def _matching_file(folder: Path, hr_path: Path) -> Path:
     if not folder.is_dir():
-        raise DatasetError(f"The LR folder '{folder}' does not exist; check the path.")
+        raise DatasetError(f"The LR folder '{folder}' {why_not_a_folder(folder)}; check the path.")
     for candidate in [folder / hr_path.name, *sorted(folder.glob(hr_path.stem + ".*"))]:
         if candidate.is_file():
             return candidate

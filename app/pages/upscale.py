@@ -26,7 +26,7 @@ from app.preview import PreviewController
 from app.qimage import save_clipboard_image
 from app.settings import Settings
 from app.thumbnails import ThumbnailLoader
-from app.upscale_job import BatchTask, ItemEvent, ItemProgress, run_batch
+from app.upscale_job import BatchTask, ItemEvent, ItemProgress, LogEvent, run_batch
 from app.widgets.compare_panel import ComparePanel
 from app.widgets.output_options import OutputOptionsForm, pictures_folder
 from app.widgets.panes import two_panes
@@ -240,6 +240,8 @@ class UpscalePage(JobPage):
                 self._show_selected(keep_view=True)
         elif isinstance(event, ItemProgress):
             self.queue.update(event.row, progress=event.fraction)
+        elif isinstance(event, LogEvent) and event.level == "warning":
+            self.status_message.emit(event.message)
         self._update_progress()
 
     def _update_progress(self) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 
 from sesr_core import __version__
 from sesr_core.cli import eval_cmd, info_cmd, models_cmd, train_cmd, upscale_cmd, video_cmd
 from sesr_core.errors import SesrError
+from sesr_core.stop_signals import handling_stop_signals, signal_name
 
 COMMANDS = (info_cmd, train_cmd, eval_cmd, models_cmd, upscale_cmd, video_cmd)
 EXIT_USER_ERROR = 2
@@ -46,17 +48,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return EXIT_USER_ERROR
-    try:
-        return int(args.run(args) or 0)
-    except SesrError as err:
-        print(f"sesr {args.command}: {err}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"sesr {args.command}: stopped.", file=sys.stderr)
-        return 130
-    except Exception as err:
-        if os.environ.get("SESR_DEBUG"):
-            raise
-        print(f"sesr {args.command}: internal error ({type(err).__name__}: {err}); run again with SESR_DEBUG=1 "
-              "for the details and please report it.", file=sys.stderr)
-        return 3
+    if not os.environ.get("SESR_DEBUG"):
+        warnings.simplefilter("ignore")  # library warnings are for developers; every user-facing fault is a sentence
+    with handling_stop_signals() as stops:
+        try:
+            return int(args.run(args) or 0)
+        except SesrError as err:
+            print(f"sesr {args.command}: {err}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt as stop:
+            stops.received = stops.received or getattr(stop, "signum", None)
+            by = f" by {signal_name(stops.received)}" if stops.received else ""
+            print(f"sesr {args.command}: stopped{by}; nothing was left half-written.", file=sys.stderr)
+            return stops.exit_status
+        except Exception as err:
+            if os.environ.get("SESR_DEBUG"):
+                raise
+            print(f"sesr {args.command}: internal error ({type(err).__name__}: {err}); run again with SESR_DEBUG=1 "
+                  "for the details and please report it.", file=sys.stderr)
+            return 3

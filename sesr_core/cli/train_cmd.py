@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import time
 from pathlib import Path
 
 from sesr_core.cli.common import ProgressLine, format_duration, require_training
 from sesr_core.cli.info_cmd import config_from_args
 from sesr_core.errors import SesrError
+from sesr_core.file_kinds import folder_problem
 from sesr_core.jobs import ArtefactEvent, CancelToken, EvaluationEvent, FailedEvent, LogEvent, StepEvent
 from sesr_core.presets import PRESETS
+from sesr_core.stop_signals import cancelled_exit_status, signal_name, stopping_gracefully
 
 
 def register(commands) -> None:
@@ -60,6 +61,22 @@ def register(commands) -> None:
                         help="continue a run (RUN_DIR, or --out) from its last checkpoint; a larger --steps extends it")
     parser.add_argument("--no-export", action="store_true", help="do not export .tflite models at the end")
     parser.set_defaults(run=run)
+    _DEFAULTS.update({action.dest: action.default for action in parser._actions if action.dest != "help"})
+
+
+_DEFAULTS: dict[str, object] = {}
+_RESUME_OPTIONS = {"steps", "qat_steps", "no_export", "out", "resume"}  # what --resume may be given with
+
+
+def check_resume_options(args) -> None:
+    """A resumed run keeps its saved spec: refuse options it would otherwise ignore silently."""
+    changed = [name for name, default in _DEFAULTS.items()
+               if name not in _RESUME_OPTIONS and getattr(args, name, default) != default]
+    if changed:
+        flags = ", ".join("--" + name.replace("_", "-") if len(name) > 1 else "-" + name for name in changed)
+        raise SesrError(f"A resumed run keeps the settings saved in '{args.out}/spec.json', so {flags} cannot be "
+                        "given with --resume; only --steps and --qat-steps can change (start a new run with --out "
+                        "to change the others).")
 
 
 def _absolute(path: str | None) -> str | None:
@@ -91,6 +108,21 @@ def spec_from_args(args):
         checkpoint_every=args.checkpoint_every, seed=args.seed)
 
 
+def resume_spec_from_args(args):
+    """The spec a resumed run will train: its saved one with the step counts given, or a refusal saying why not."""
+    from sesr_core.training.resume import resumed_spec
+    from sesr_core.training.run_folder import RunFolder
+    from sesr_core.training.spec import TrainSpec
+
+    check_resume_options(args)
+    run = RunFolder(Path(args.out))
+    run.create(resume=True)
+    saved = TrainSpec.load(run.root)
+    asked = saved.with_changes(steps=args.steps if args.steps is not None else saved.steps,
+                               qat_steps=args.qat_steps if args.qat_steps is not None else saved.qat_steps)
+    return resumed_spec(saved, asked, run.read_state(), run.root)
+
+
 def run(args) -> int:
     if isinstance(args.resume, str):
         args.out = args.resume
@@ -98,14 +130,13 @@ def run(args) -> int:
         raise SesrError("Say where the run goes with --out RUN_DIR (or --resume RUN_DIR to continue one).")
     if not args.data and not args.resume:
         raise SesrError("Give at least one folder of training images with --data DIR.")
-    trainer = require_training()
-    from sesr_core.training.spec import TrainSpec
-
+    blocked = folder_problem(args.out)
+    if blocked:
+        raise SesrError(f"Cannot use '{args.out}' as a run folder: {blocked}; choose another --out.")
     if args.resume:
-        saved = TrainSpec.load(Path(args.out))
-        spec = saved.with_changes(steps=args.steps if args.steps is not None else saved.steps,
-                                  qat_steps=args.qat_steps if args.qat_steps is not None else saved.qat_steps)
-    else:
+        spec = resume_spec_from_args(args)  # checked before TensorFlow takes seconds to load
+    trainer = require_training()
+    if not args.resume:
         spec = spec_from_args(args)
     cancel = CancelToken()
     progress = ProgressLine()
@@ -127,21 +158,18 @@ def run(args) -> int:
         elif isinstance(event, FailedEvent):
             progress.close()
 
-    def on_interrupt(signum, frame) -> None:
-        if cancel.cancelled:
-            raise KeyboardInterrupt
-        progress.print("Stopping after this step (press Ctrl-C again to quit at once)...")
-        cancel.cancel()
+    def on_stop_signal(signum: int) -> None:
+        progress.print(f"{signal_name(signum)}: stopping after this step and saving a checkpoint (a second "
+                       "signal quits at once)...")
 
-    previous = signal.signal(signal.SIGINT, on_interrupt)
     try:
-        summary = trainer.train(spec, args.out, on_event, cancel, resume=args.resume)
+        with stopping_gracefully(cancel, on_stop_signal):
+            summary = trainer.train(spec, args.out, on_event, cancel, resume=args.resume)
     finally:
-        signal.signal(signal.SIGINT, previous)
         progress.close()
     if summary.get("cancelled"):
         print(f"Stopped; resume with: sesr train --resume {args.out}")
-        return 130
+        return cancelled_exit_status()
     if not args.no_export:
         from sesr_core.training.export_run import export_run
 

@@ -8,6 +8,7 @@ import time
 
 from sesr_core.cli.common import ProgressLine, format_duration
 from sesr_core.jobs import ArtefactEvent, LogEvent, Progress
+from sesr_core.thread_count import max_threads, threads_argument
 
 BAR_WIDTH = 24
 
@@ -36,7 +37,8 @@ def add_model_arguments(parser) -> None:
                         help="auto (default): per file, the photo model for JPEGs below quality 90, lossy WebP and "
                         "low-rate video, else the clean model of the scale; or a model name from 'sesr models' or a "
                         ".tflite file")
-    parser.add_argument("--threads", type=int, metavar="N", help="CPU threads for the network (default: all cores)")
+    parser.add_argument("--threads", type=threads_argument, metavar="N",
+                        help=f"CPU threads for the network, 1 to {max_threads()} (default: all cores)")
     add_engine_argument(parser)
 
 
@@ -107,6 +109,8 @@ def run(args) -> int:
             progress.update(progress_text(event.done, event.total, time.monotonic() - started, event.message))
         elif isinstance(event, LogEvent) and event.level == "error":
             progress.print(f"failed: {event.message}")
+        elif isinstance(event, LogEvent) and event.level == "warning":
+            progress.print(f"note: {event.message}")
         elif isinstance(event, ArtefactEvent):
             item = by_destination.get(event.path)
             chosen = f"  ({item.model}: {item.reason})" if item is not None and item.model else ""

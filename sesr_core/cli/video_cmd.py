@@ -8,6 +8,7 @@ import time
 from sesr_core.cli.common import ProgressLine, format_duration
 from sesr_core.cli.upscale_cmd import add_model_arguments, print_engine_note, progress_text
 from sesr_core.jobs import LogEvent, Progress
+from sesr_core.stop_signals import cancelled_exit_status
 
 
 def register(commands) -> None:
@@ -27,6 +28,9 @@ def register(commands) -> None:
                         help="encoder speed preset (default: veryfast for h264/hevc, cpu-used 5 for vp9, "
                              "10 for av1)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+    parser.add_argument("--allow-truncated", action="store_true",
+                        help="upscale what an input that ends before its declared duration holds, with a warning "
+                        "(default: refuse it)")
     parser.set_defaults(run=run)
 
 
@@ -53,12 +57,13 @@ def run(args) -> int:
 
     try:
         result = upscaler.upscale_video(args.input, args.output, codec=args.codec, crf=args.crf,
-                                        preset=args.preset, overwrite=args.overwrite, on_event=on_event)
+                                        preset=args.preset, overwrite=args.overwrite,
+                                        allow_truncated=args.allow_truncated, on_event=on_event)
     finally:
         progress.close()
     if result.cancelled:
         print("Stopped; no output was written.", file=sys.stderr)
-        return 130
+        return cancelled_exit_status()
     print(f"Wrote {result.path}: {result.frames} frames in {format_duration(result.seconds)} "
           f"({result.fps:.2f} fps).")
     return 0

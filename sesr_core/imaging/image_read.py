@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, PngImagePlugin
 
 from sesr_core.errors import ImageReadError
+from sesr_core.file_kinds import special_file
 from sesr_core.imaging import sixteen_bit
 
 MAX_PIXELS = 200_000_000
@@ -45,6 +46,15 @@ class LoadedImage:
     exif: bytes | None
     source_format: str
     path: Path
+    frames: int = 1  # frames or pages in the file; ``pixels`` holds the first
+
+    @property
+    def first_frame_note(self) -> str | None:
+        """What to tell the user when the file holds more frames than the one read."""
+        if self.frames <= 1:
+            return None
+        kind = "pages" if self.source_format == "TIFF" else "frames"
+        return f"'{self.path}' has {self.frames} {kind}; only the first is upscaled."
 
     @property
     def has_alpha(self) -> bool:
@@ -61,12 +71,20 @@ def read_image(path: str | os.PathLike[str]) -> LoadedImage:
     """
     path = Path(path)
     _check_readable_file(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Pillow warns about damaged metadata it then ignores; we say what matters
+        return _open_and_decode(path)
+
+
+def _open_and_decode(path: Path) -> LoadedImage:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(path)
+        image = Image.open(path)
     except Image.DecompressionBombError:
         raise ImageReadError(_too_big_message(path, None)) from None
+    except ValueError as err:
+        if _is_text_bomb(err):
+            raise ImageReadError(_text_bomb_message(path)) from None
+        raise ImageReadError(_corrupt_message(path)) from None
     except Image.UnidentifiedImageError:
         raise ImageReadError(
             f"Cannot read '{path}': it is not a supported image file; use PNG, JPEG, WebP, TIFF or BMP."
@@ -83,6 +101,9 @@ def read_image(path: str | os.PathLike[str]) -> LoadedImage:
 
 
 def _check_readable_file(path: Path) -> None:
+    special = special_file(path)
+    if special:
+        raise ImageReadError(f"Cannot read '{path}': {special}.")
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -94,6 +115,17 @@ def _check_readable_file(path: Path) -> None:
         raise ImageReadError(f"Cannot read '{path}': it is a folder, not an image file; choose an image file.")
     if size == 0:
         raise ImageReadError(f"Cannot read '{path}': the file is empty (0 bytes); re-export it from the original.")
+
+
+def _is_text_bomb(err: Exception) -> bool:
+    """Pillow's refusal of a PNG text chunk (zTXt, iTXt, iCCP) that would inflate beyond its limits."""
+    return isinstance(err, ValueError) and ("MAX_TEXT_CHUNK" in str(err) or "MAX_TEXT_MEMORY" in str(err))
+
+
+def _text_bomb_message(path: Path) -> str:
+    return (f"Cannot read '{path}': a compressed metadata chunk in it inflates to more than "
+            f"{PngImagePlugin.MAX_TEXT_CHUNK // 1_000_000} MB (a decompression bomb); re-save the image without its "
+            "text metadata.")
 
 
 def _corrupt_message(path: Path) -> str:
@@ -122,8 +154,8 @@ def _decode(path: Path, image: Image.Image) -> LoadedImage:
             pixels, alpha, icc = _pixels_from_pillow(path, ImageOps.exif_transpose(image), icc)
     except MemoryError:
         raise ImageReadError(f"Cannot read '{path}': there is not enough memory to decode it; downscale it.") from None
-    except _DECODE_ERRORS:
-        raise ImageReadError(_corrupt_message(path)) from None
+    except _DECODE_ERRORS as err:
+        raise ImageReadError(_text_bomb_message(path) if _is_text_bomb(err) else _corrupt_message(path)) from None
     bit_depth = 16 if pixels.dtype == np.uint16 else 8
     return LoadedImage(
         pixels=np.ascontiguousarray(pixels),
@@ -133,7 +165,16 @@ def _decode(path: Path, image: Image.Image) -> LoadedImage:
         exif=exif,
         source_format=source_format,
         path=path,
+        frames=_frame_count(image),
     )
+
+
+def _frame_count(image: Image.Image) -> int:
+    """Frames (animated GIF, PNG or WebP) or pages (TIFF) in the file; only the first is read."""
+    try:
+        return max(1, int(getattr(image, "n_frames", 1)))
+    except (*_DECODE_ERRORS, TypeError):
+        return 1
 
 
 def _orientation(image: Image.Image) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import struct
 import tempfile
 import zlib
@@ -20,12 +21,14 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image
 
-from sesr_core.atomic import new_file_mode
+from sesr_core.atomic import new_file_mode, remove_stale_temporaries, temporary_prefix
 from sesr_core.errors import ImageWriteError
+from sesr_core.file_kinds import folder_problem
 from sesr_core.imaging import sixteen_bit
 from sesr_core.imaging.image_read import EXIF_HEADER
 
 DEFAULT_QUALITY = 95
+FULL_DISK_BYTES = 1 << 20  # less free space than this after a failed write: the disk is full
 
 _FORMATS = {
     ".png": "PNG",
@@ -64,6 +67,9 @@ def write_image(
         raise ImageWriteError(f"Cannot write '{path}': quality must be a whole number from 1 to 100, not {quality!r}.")
     encode = _encoder(fmt, pixels, alpha, quality, icc_profile, exif)
     folder = path.parent
+    blocked = folder_problem(folder)
+    if blocked:
+        raise ImageWriteError(f"Cannot write '{path}': {blocked}; choose another output folder.")
     if not folder.is_dir():
         raise ImageWriteError(
             f"Cannot write '{path}': the folder '{folder}' does not exist; create it or choose another folder."
@@ -73,8 +79,10 @@ def write_image(
     if path.exists() and not overwrite:
         raise ImageWriteError(_exists_message(path))
     tmp_name: str | None = None  # set inside the try, so an interrupt right after mkstemp still cleans up
+    with contextlib.suppress(OSError):
+        remove_stale_temporaries(path)  # what a killed run left for this output
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        fd, tmp_name = tempfile.mkstemp(prefix=temporary_prefix(path), suffix=".tmp", dir=folder)
         with os.fdopen(fd, "wb") as handle:
             encode(handle)
             handle.flush()
@@ -98,7 +106,7 @@ def _exists_message(path: Path) -> str:
 
 
 def _os_error_message(path: Path, exc: OSError) -> str:
-    if exc.errno == errno.ENOSPC:
+    if exc.errno == errno.ENOSPC or (exc.errno is None and disk_is_full(path.parent)):
         return f"Cannot write '{path}': the disk is full; free some space or choose another folder."
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"Cannot write '{path}': the folder is read-only or not yours; choose another output folder."
@@ -106,6 +114,15 @@ def _os_error_message(path: Path, exc: OSError) -> str:
         return f"Cannot write '{path}': the folder does not exist; create it or choose another folder."
     reason = (exc.strerror or "the system refused the write").rstrip(".").lower()
     return f"Cannot write '{path}': {reason}; check the disk and the output folder."
+
+
+def disk_is_full(folder: Path) -> bool:
+    """True when the file system holding ``folder`` has (next to) no space left: what an encoder's errno-less
+    write failure most often means."""
+    try:
+        return shutil.disk_usage(folder).free < FULL_DISK_BYTES
+    except OSError:
+        return False
 
 
 def _resolve_format(path: Path, format: str | None) -> str:
@@ -196,9 +213,30 @@ def _encoder(
     image = _pillow_image(pixels, alpha)
 
     def encode(handle: BinaryIO) -> None:
-        image.save(handle, format=fmt, **params)
+        image.save(_WithoutDescriptor(handle) if fmt == "TIFF" else handle, format=fmt, **params)
 
     return encode
+
+
+class _WithoutDescriptor:
+    """A file object that hides its descriptor: given one, libtiff writes to it itself and reports a full disk only as
+    lines on stderr and "encoder error -2"; without one it encodes into memory and Python writes every byte, so a
+    write error keeps its errno (ENOSPC: the disk is full)."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self._handle = handle
+
+    def write(self, data) -> int:
+        return self._handle.write(data)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._handle.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._handle.tell()
+
+    def flush(self) -> None:
+        self._handle.flush()
 
 
 def _pillow_image(pixels: np.ndarray, alpha: np.ndarray | None) -> Image.Image:

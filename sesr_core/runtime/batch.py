@@ -113,7 +113,7 @@ def run_batch(network: LumaNetwork | NetworkForItem, items: Sequence[BatchItem],
             _claim(claimed, item)
             ensure_folder(item.destination.parent)
             written = upscale_image_file(network_for(item), item.source, item.destination, options, cancel,
-                                         progress)
+                                         progress, lambda note: on_event(LogEvent(note, "warning")))
         except CancelledError:
             result.cancelled = True
             break

@@ -12,12 +12,14 @@ from pathlib import Path
 
 from PIL import Image
 
-from sesr_core.errors import ImageWriteError, SesrError
+from sesr_core.errors import ImageReadError, ImageWriteError, SesrError
+from sesr_core.file_kinds import existing_output_problem, folder_problem, special_file
 from sesr_core.imaging.image_read import IMAGE_EXTENSIONS, read_image
 from sesr_core.imaging.image_write import write_image
 from sesr_core.jobs import CancelToken
 from sesr_core.runtime.image_upscale import upscale_pixels
 from sesr_core.runtime.luma import LumaNetwork
+from sesr_core.runtime.memory_errors import is_out_of_memory, out_of_memory_message
 from sesr_core.runtime.preflight import check_fits, read_header
 
 OUTPUT_FORMATS = {"png": ".png", "jpeg": ".jpg", "webp": ".webp", "tiff": ".tif", "bmp": ".bmp"}
@@ -79,13 +81,16 @@ def exif_with_size(exif: bytes | None, width: int, height: int) -> bytes | None:
 
 
 def _same_file(a: Path, b: Path) -> bool:
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
         return a.resolve() == b.resolve() or (b.exists() and os.path.samefile(a, b))
     return False
 
 
 def ensure_folder(folder: Path) -> None:
     """Create an output folder (and its parents) or raise :class:`ImageWriteError` saying why it cannot be."""
+    blocked = folder_problem(folder)
+    if blocked:
+        raise ImageWriteError(f"Cannot write into '{folder}': {blocked}; choose another output folder.")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
@@ -96,8 +101,19 @@ def ensure_folder(folder: Path) -> None:
                               "output folder.") from None
 
 
+def check_source(source: Path) -> None:
+    """Refuse a FIFO, a device or a link loop before anything opens it (a FIFO would block for ever)."""
+    special = special_file(source)
+    if special:
+        raise ImageReadError(f"Cannot read '{source}': {special}.")
+
+
 def check_destination(source: Path, destination: Path, overwrite: bool) -> None:
-    """Refuse early (before any work) to write over the input or over an existing file without ``overwrite``."""
+    """Refuse early (before any work) to write over the input, over something that is not a regular file, or over an
+    existing file without ``overwrite``."""
+    special = existing_output_problem(destination)
+    if special:
+        raise ImageWriteError(f"Cannot write '{destination}': {special}.")
     if _same_file(source, destination):
         raise ImageWriteError(f"Cannot write '{destination}': it is the input file itself; choose another output "
                               "name or folder (inputs are never modified).")
@@ -115,8 +131,10 @@ def upscale_image_file(
     options: ImageOptions | None = None,
     cancel: CancelToken | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    on_note: Callable[[str], None] | None = None,
 ) -> Path:
-    """Upscale ``source`` into ``destination``; returns the path written.
+    """Upscale ``source`` into ``destination``; returns the path written. ``on_note`` hears what the user should
+    know about a file that is upscaled anyway (only the first frame of an animation, say).
 
     Raises :class:`SesrError` (one sentence naming the file) for unreadable inputs, outputs that cannot be written
     or held in memory, and :class:`~sesr_core.errors.CancelledError` when cancelled; nothing is left behind then.
@@ -124,14 +142,18 @@ def upscale_image_file(
     source, destination = Path(source), Path(destination)
     options = options or ImageOptions()
     fmt = (options.format or format_of(destination) or "png").lower()
+    check_source(source)
     check_destination(source, destination, options.overwrite)
     check_fits(source, read_header(source), luma.scale, fmt.upper())
     try:
         loaded = read_image(source)
+        if loaded.first_frame_note and on_note is not None:
+            on_note(loaded.first_frame_note)
         pixels, alpha = upscale_pixels(luma, loaded.pixels, loaded.alpha, cancel=cancel, on_progress=on_progress)
-    except MemoryError:
-        raise SesrError(f"Cannot upscale '{source}': there is not enough memory; use a smaller scale or split the "
-                        "image first.") from None
+    except (MemoryError, RuntimeError) as err:
+        if not is_out_of_memory(err):
+            raise
+        raise SesrError(out_of_memory_message(source)) from None
     icc, exif = loaded.icc_profile, exif_with_size(loaded.exif, pixels.shape[1], pixels.shape[0])
     del loaded  # the input's pixels are no longer needed while the encoder makes its copy
     if pixels.shape[0] * pixels.shape[1] > RELEASE_ABOVE:

@@ -15,6 +15,7 @@ from pathlib import Path
 from PIL import Image
 
 from sesr_core.errors import SesrError
+from sesr_core.file_kinds import special_file
 from sesr_core.imaging.image_read import MAX_PIXELS
 
 FORMAT_MAX_SIDE = {"WEBP": 16383, "JPEG": 65535}
@@ -38,6 +39,8 @@ class ImageHeader:
 
 def read_header(path: str | os.PathLike[str]) -> ImageHeader | None:
     """The image's size and layout from its header, or None when Pillow cannot tell (decoding will then explain)."""
+    if special_file(path):
+        return None  # never open a FIFO or a device: read_image refuses it with the reason
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

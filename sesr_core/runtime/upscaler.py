@@ -7,7 +7,7 @@ reports :mod:`sesr_core.jobs` events through ``on_event`` and honours a :class:`
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +22,7 @@ from sesr_core.runtime.image_job import ImageOptions, ensure_folder, upscale_ima
 from sesr_core.runtime.image_upscale import TileProgress, upscale_pixels
 from sesr_core.runtime.luma import LumaNetwork
 from sesr_core.runtime.sr_model import SRModel
+from sesr_core.thread_count import check_threads
 
 
 def resolve_model(model: str | os.PathLike[str] | None, scale: int | None) -> tuple[Path, str]:
@@ -47,6 +48,7 @@ class Upscaler:
 
     def __init__(self, model: str | os.PathLike[str] | None = None, *, scale: int | None = None,
                  threads: int | None = None, engine: str | None = None) -> None:
+        check_threads(threads)
         path, self.name = resolve_model(model, scale)
         self.requested_path = path
         SRModel.check(path)  # a clear sentence for a bad file before any engine is timed on it
@@ -104,12 +106,15 @@ class Upscaler:
 
     def upscale_file(self, source: str | os.PathLike[str], destination: str | os.PathLike[str] | None = None, *,
                      format: str | None = None, quality: int | None = None, overwrite: bool = False,
-                     cancel: CancelToken | None = None, on_progress: TileProgress | None = None) -> Path:
-        """Upscale one image file (default destination: ``NAME_x2.EXT`` beside it); returns the path written."""
+                     cancel: CancelToken | None = None, on_progress: TileProgress | None = None,
+                     on_note: Callable[[str], None] | None = None) -> Path:
+        """Upscale one image file (default destination: ``NAME_x2.EXT`` beside it); returns the path written.
+        ``on_note`` hears notes such as "only the first frame of an animated GIF is upscaled"."""
         options = ImageOptions(format, quality, overwrite)
         items = plan_batch([source], self.scale, destination, fmt=format)
         ensure_folder(items[0].destination.parent)
-        return upscale_image_file(self.luma, items[0].source, items[0].destination, options, cancel, on_progress)
+        return upscale_image_file(self.luma, items[0].source, items[0].destination, options, cancel, on_progress,
+                                  on_note)
 
     def plan(self, inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[str] | None = None, *,
              recursive: bool = False, format: str | None = None) -> list[BatchItem]:
@@ -129,10 +134,13 @@ class Upscaler:
 
     def upscale_video(self, source: str | os.PathLike[str], destination: str | os.PathLike[str] | None = None, *,
                       codec: str = "h264", crf: int | None = None, preset: str | None = None,
-                      overwrite: bool = False, cancel: CancelToken | None = None,
+                      overwrite: bool = False, allow_truncated: bool = False, cancel: CancelToken | None = None,
                       on_event: EventCallback = ignore_events):
-        """Upscale a video (default destination: ``NAME_x2.EXT`` beside it); returns a VideoResult."""
+        """Upscale a video (default destination: ``NAME_x2.EXT`` beside it); returns a VideoResult.
+
+        An input that ends before its declared end is refused unless ``allow_truncated``."""
         from sesr_core.runtime.video_job import VideoOptions, upscale_video
 
-        options = VideoOptions(codec=codec, crf=crf, preset=preset, overwrite=overwrite)
+        options = VideoOptions(codec=codec, crf=crf, preset=preset, overwrite=overwrite,
+                               allow_truncated=allow_truncated)
         return upscale_video(self.luma, source, destination, options, on_event, cancel)

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import av
 
-from sesr_core.atomic import new_file_mode
+from sesr_core.atomic import new_file_mode, remove_stale_temporaries
 from sesr_core.errors import CancelledError, ImageWriteError, SesrError
+from sesr_core.file_kinds import folder_problem
 from sesr_core.jobs import (
     ArtefactEvent,
     CancelToken,
@@ -30,7 +31,9 @@ from sesr_core.jobs import (
 )
 from sesr_core.runtime.image_job import check_destination, ensure_folder
 from sesr_core.runtime.luma import LumaNetwork
-from sesr_core.runtime.video_output import CODECS, encoder_options, open_output
+from sesr_core.runtime.memory_errors import is_out_of_memory, out_of_memory_message
+from sesr_core.runtime.video_completeness import missing_part
+from sesr_core.runtime.video_output import CODECS, encoder_options, format_name_for, open_output
 from sesr_core.runtime.video_pipeline import VideoPipeline
 from sesr_core.runtime.video_probe import NATIVE_PIXEL_FORMATS, VideoInfo, VideoReadError, open_input, probe_video
 
@@ -43,12 +46,14 @@ class VideoWriteError(ImageWriteError):
 
 @dataclass(frozen=True)
 class VideoOptions:
-    """``codec`` (h264, hevc, vp9, av1), ``crf`` and ``preset`` (None: the codec's default), ``overwrite``."""
+    """``codec`` (h264, hevc, vp9, av1), ``crf`` and ``preset`` (None: the codec's default), ``overwrite``, and
+    ``allow_truncated``: write what an input that ends early holds (with a warning) instead of refusing it."""
 
     codec: str = "h264"
     crf: int | None = None
     preset: str | None = None
     overwrite: bool = False
+    allow_truncated: bool = False
 
 
 @dataclass
@@ -96,6 +101,7 @@ def upscale_video(luma: LumaNetwork, source: str | os.PathLike[str], destination
         encoder_options(options.codec, options.crf, options.preset)
         info = probe_video(source)
         target = _destination(source, destination, luma.scale, options.codec)
+        format_name_for(target)  # an unknown suffix is named as the user gave it, before any temporary file exists
         check_destination(source, target, options.overwrite)
         result = _run(luma, info, target, options, on_event, cancel)
     except CancelledError:
@@ -119,6 +125,9 @@ def _destination(source: Path, destination: str | os.PathLike[str] | None, scale
     if target.is_dir() or not target.suffix:
         ensure_folder(target)
         return default_destination(source, scale, codec, target)
+    blocked = folder_problem(target.parent)
+    if blocked:
+        raise VideoWriteError(f"Cannot write '{target}': {blocked}; choose another output folder.")
     if not target.parent.is_dir():
         raise VideoWriteError(f"Cannot write '{target}': the folder '{target.parent}' does not exist; create it or "
                               "choose another folder.")
@@ -130,6 +139,8 @@ def _run(luma: LumaNetwork, info: VideoInfo, target: Path, options: VideoOptions
     if info.pixel_format not in NATIVE_PIXEL_FORMATS:
         on_event(LogEvent(f"'{info.path}' is stored as {info.pixel_format}; it is converted to 8-bit 4:2:0 "
                           "(yuv420p) for upscaling.", "warning"))
+    with contextlib.suppress(OSError):
+        remove_stale_temporaries(target)  # what a killed run left for this output
     temp = _temporary_name(target)  # named before the try, so even an early Ctrl-C cleans it up
     started = time.monotonic()
     try:
@@ -156,17 +167,23 @@ def _run(luma: LumaNetwork, info: VideoInfo, target: Path, options: VideoOptions
             plan.container.close()  # writes the trailer (and moves the index to the front for MP4)
             elapsed = time.monotonic() - started
             on_event(Progress(pipeline.encoded, pipeline.encoded, f"{pipeline.encoded / max(elapsed, 1e-9):.2f} fps"))
-        _check_complete(info, pipeline)
+        messages = list(plan.messages)
+        truncation = _check_complete(info, pipeline, options.allow_truncated)
+        if truncation:
+            messages.append(truncation)
+            on_event(LogEvent(truncation, "warning"))
         _publish(temp, target, options.overwrite)
     except BaseException as err:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         if isinstance(err, (SesrError, CancelledError, KeyboardInterrupt)):
             raise
+        if is_out_of_memory(err):
+            raise SesrError(out_of_memory_message(info.path)) from None
         if isinstance(err, (OSError, av.error.FFmpegError)):
             raise VideoWriteError(_write_message(target, err)) from None
         raise
-    return VideoResult(target, pipeline.encoded, time.monotonic() - started, messages=list(plan.messages),
+    return VideoResult(target, pipeline.encoded, time.monotonic() - started, messages=messages,
                        stage_seconds=dict(pipeline.stage_seconds))
 
 
@@ -175,19 +192,32 @@ def _temporary_name(target: Path) -> Path:
     return target.parent / f".{target.stem}.{os.getpid()}-{threading.get_ident()}.partial{target.suffix}"
 
 
-def _check_complete(info: VideoInfo, pipeline: VideoPipeline) -> None:
-    """Every frame the index promises must have been read and written; otherwise the input is truncated."""
-    if info.frames and pipeline.decoded < info.frames:
-        raise VideoReadError(f"Cannot upscale '{info.path}': it is truncated or corrupt (only {pipeline.decoded} "
-                             f"of its {info.frames} frames could be read); re-export or re-download it.")
+def _check_complete(info: VideoInfo, pipeline: VideoPipeline, allow_truncated: bool) -> str | None:
+    """Every frame the input declares must have been read and written; a truncated input is refused, or with
+    ``allow_truncated`` accepted and the warning to show returned."""
     if pipeline.decoded == 0:
         raise VideoReadError(f"Cannot upscale '{info.path}': no video frame could be decoded; re-export it.")
     if pipeline.encoded != pipeline.decoded:
         raise SesrError(f"Upscaling '{info.path}' lost frames ({pipeline.encoded} of {pipeline.decoded} written); "
                         "please report this.")
+    missing = missing_part(info, pipeline.decoded, pipeline.decoded_end - info.start)
+    if missing is None:
+        return None
+    if not allow_truncated:
+        raise VideoReadError(f"Cannot upscale '{info.path}': it is truncated or corrupt ({missing}); re-export or "
+                             "re-download it, or allow truncated input (sesr video --allow-truncated) to upscale "
+                             "what it holds.")
+    return f"'{info.path}' is truncated ({missing}); the output holds only what could be read."
 
 
 def _publish(temp: Path, target: Path, overwrite: bool) -> None:
+    """Flush the finished file to the disk, then rename it into place (a power cut never leaves a final name on a
+    file whose data was still in the cache)."""
+    descriptor = os.open(temp, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
     os.chmod(temp, new_file_mode(target))
     if target.exists() and not overwrite:
         raise VideoWriteError(f"Cannot write '{target}': the file already exists; choose another name or allow "

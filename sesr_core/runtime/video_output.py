@@ -1,7 +1,8 @@
 """The output container: the encoder for the upscaled video and, for every other stream, copy or re-encode.
 
 Audio, subtitle and data streams are copied packet for packet. When the output container cannot carry a stream's
-codec (AAC in WebM, say), audio is re-encoded to one it can (Opus for WebM, AAC otherwise) and the other kinds are
+codec (AAC in WebM, PCM in MP4, say: :mod:`stream_copy_check` asks FFmpeg before the first frame), audio is
+re-encoded to one it can (AAC where it can, else Opus, Vorbis or FLAC) and the other kinds are
 left out; each such decision is reported as a message.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 import av
 
 from sesr_core.errors import SesrError
+from sesr_core.runtime.stream_copy_check import copy_refusal
 from sesr_core.runtime.video_probe import VideoInfo
 
 X26X_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
@@ -95,7 +97,7 @@ def open_output(temp_path: Path, final_path: Path, info: VideoInfo, input_contai
         _configure_video(video, info, scale, format_name)
         plan = OutputPlan(container, video)
         for index in info.other_streams:
-            _add_other_stream(plan, input_container.streams[index], format_name, final_path)
+            _add_other_stream(plan, input_container.streams[index], format_name, final_path, str(info.path))
         return plan
     except BaseException:
         container.close()
@@ -119,10 +121,12 @@ def _configure_video(video, info: VideoInfo, scale: int, format_name: str) -> No
         context.codec_tag = "hvc1"  # what Apple players expect for HEVC in MP4/MOV
 
 
-def _add_other_stream(plan: OutputPlan, stream, format_name: str, final_path: Path) -> None:
+def _add_other_stream(plan: OutputPlan, stream, format_name: str, final_path: Path, input_path: str) -> None:
     codec_name = stream.codec_context.name if stream.codec_context is not None else None
     label = f"{stream.type} stream {stream.index}" + (f" ({codec_name})" if codec_name else "")
     try:
+        if copy_refusal(input_path, stream, format_name):
+            raise ValueError(f"a {format_name} file cannot hold {label}")
         out = plan.container.add_stream_from_template(stream)
     except (ValueError, av.error.FFmpegError):
         if stream.type == "audio":
@@ -136,15 +140,24 @@ def _add_other_stream(plan: OutputPlan, stream, format_name: str, final_path: Pa
     plan.copies[stream.index] = out
 
 
+STANDARD_LAYOUTS = {1: "mono", 2: "stereo", 3: "2.1", 4: "quad", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
+
+
+def standard_layout(layout) -> str:
+    """A layout encoders accept for ``layout``'s channel count ("stereo" for an unordered "2 channels")."""
+    channels = layout.nb_channels if layout is not None else 2
+    return STANDARD_LAYOUTS.get(channels, "stereo")
+
+
 def _add_reencoded_audio(plan: OutputPlan, stream, format_name: str, final_path: Path, label: str) -> None:
     supported = plan.container.supported_codecs
-    target = next((c for c in ("libopus", "aac", "libvorbis", "flac") if c in supported), None)
+    target = next((c for c in ("aac", "libopus", "libvorbis", "flac") if c in supported), None)
     if target is None:
         plan.messages.append(f"The {label} cannot be stored in a {final_path.suffix} file and was left out.")
         return
     rate = 48000 if target == "libopus" else (stream.codec_context.sample_rate or 48000)
     out = plan.container.add_stream(target, rate=rate)
-    out.layout = stream.codec_context.layout.name if stream.codec_context.layout else "stereo"
+    out.layout = standard_layout(stream.codec_context.layout)
     out.metadata.update(stream.metadata)
     plan.reencodes[stream.index] = out
     plan.messages.append(f"The {label} cannot be stored in a {final_path.suffix} file as it is, so it was "

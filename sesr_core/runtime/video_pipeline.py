@@ -72,6 +72,7 @@ class VideoPipeline:
         self.upscaled = 0
         self.encoded = 0
         self.decode_errors = 0
+        self.decoded_end = 0.0  # seconds: where the last decoded frame ends
         self.stage_seconds = {"decode": 0.0, "upscale": 0.0, "encode": 0.0}  # busy time of each stage
         self._stop = threading.Event()
         self._error: BaseException | None = None
@@ -167,9 +168,9 @@ class VideoPipeline:
                 self.decode_errors += 1  # a damaged packet; the frame count check tells whether it mattered
                 continue
             for frame in frames:
+                self._stamp(frame)
                 if frame.format.name not in NATIVE_PIXEL_FORMATS:
                     frame = frame.reformat(format="yuv420p")
-                self._stamp(frame)
                 self.decoded += 1
                 self.stage_seconds["decode"] += time.perf_counter() - started
                 self._put(self._decoded, frame)
@@ -184,6 +185,8 @@ class VideoPipeline:
             step = max(1, round(1 / (float(self.info.rate or 25) * float(frame.time_base))))
             frame.pts = 0 if self._last_pts is None else self._last_pts + step
         self._last_pts = frame.pts
+        period = float(frame.duration * frame.time_base) if frame.duration else 1 / float(self.info.rate or 25)
+        self.decoded_end = max(self.decoded_end, float(frame.pts * frame.time_base) + period)
 
     def _upscale(self) -> None:
         while (item := self._get(self._decoded)) is not _END:

@@ -11,6 +11,7 @@ import av
 import numpy as np
 
 from sesr_core.errors import SesrError
+from sesr_core.file_kinds import special_file
 
 NATIVE_PIXEL_FORMATS = ("yuv420p", "yuvj420p")  # 8-bit 4:2:0, processed plane by plane without conversion
 
@@ -36,6 +37,8 @@ class VideoInfo:
     sample_aspect_ratio: Fraction | None = None
     video_index: int = 0
     other_streams: tuple[int, ...] = ()
+    duration_is_stream: bool = False  # the duration is the video track's own, not the whole container's
+    start: float = 0.0  # seconds: the video track's first timestamp
 
     @property
     def expected_frames(self) -> int:
@@ -50,6 +53,9 @@ class VideoInfo:
 def open_input(path: str | os.PathLike[str]) -> av.container.InputContainer:
     """Open a video file for reading, or raise :class:`VideoReadError` with one sentence naming it."""
     path = Path(path)
+    special = special_file(path)
+    if special:
+        raise VideoReadError(f"Cannot read '{path}': {special}.")
     if path.is_dir():
         raise VideoReadError(f"Cannot read '{path}': it is a folder, not a video file; choose a video file.")
     if not path.is_file():
@@ -80,14 +86,28 @@ def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
         colour = {name: int(getattr(context, name) or 0)
                   for name in ("color_primaries", "color_trc", "colorspace", "color_range")}
         duration = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else 0.0
+        duration = duration or _duration_tag(stream.metadata)
+        duration_is_stream = bool(duration)
         if not duration and container.duration:
             duration = container.duration / av.time_base
+        start = float(stream.start_time * stream.time_base) if stream.start_time and stream.time_base else 0.0
         return VideoInfo(
             path=path, width=first.width, height=first.height, pixel_format=first.format.name,
             frames=int(stream.frames or 0), duration=duration, rate=stream.average_rate or stream.guessed_rate,
             time_base=stream.time_base or Fraction(1, 90000), display_matrix=_display_matrix(first),
             colour=colour, sample_aspect_ratio=context.sample_aspect_ratio, video_index=stream.index,
-            other_streams=tuple(s.index for s in container.streams if s.index != stream.index))
+            other_streams=tuple(s.index for s in container.streams if s.index != stream.index),
+            duration_is_stream=duration_is_stream, start=start)
+
+
+def _duration_tag(metadata: dict) -> float:
+    """Seconds from a Matroska track's ``DURATION`` tag (``HH:MM:SS.nnnnnnnnn``), 0 when absent or unreadable."""
+    text = metadata.get("DURATION") or metadata.get("duration") or ""
+    try:
+        hours, minutes, seconds = text.split(":")
+        return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    except ValueError:
+        return 0.0
 
 
 def _first_frame(path: Path, container, stream) -> av.VideoFrame:

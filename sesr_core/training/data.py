@@ -15,9 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from sesr_core.errors import DatasetError, SesrError
+from sesr_core.file_kinds import why_not_a_folder
 from sesr_core.imaging.bicubic import imresize
 from sesr_core.imaging.degradation import Degradation
 from sesr_core.imaging.image_read import list_images, read_image
+from sesr_core.jobs import CancelToken
 from sesr_core.pairs import ImagePair, make_pair, to_uint8
 from sesr_core.training._tf import tf
 from sesr_core.training.degrade import MARGIN, SEEDS_NEEDED, degrade_patch
@@ -29,7 +31,7 @@ def collect_image_files(folders: Iterable[str | Path]) -> list[Path]:
     for folder in folders:
         path = Path(folder)
         if not path.is_dir():
-            raise DatasetError(f"The data folder '{folder}' does not exist; check the path.")
+            raise DatasetError(f"The data folder '{folder}' {why_not_a_folder(folder)}; check the path.")
         found = list_images(path, recursive=True)
         if not found:
             raise DatasetError(f"The data folder '{folder}' holds no images (PNG, JPEG, BMP, WebP or TIFF).")
@@ -45,14 +47,18 @@ def load_hr_images(
     min_lr_size: int = 1,
     hr_rescales: Sequence[float] = (),
     warn: Callable[[str], None] = print,
+    cancel: CancelToken | None = None,
 ) -> list[tuple[str, np.ndarray]]:
     """(name, 8-bit HR pixels) of every image of ``folders``, plus one downscaled copy per ``hr_rescales`` factor.
 
     Unreadable files and images whose LR side would be under ``min_lr_size`` are skipped with a warning naming them.
+    A cancel stops the loading between images (:class:`~sesr_core.errors.CancelledError`).
     """
     files = collect_image_files(folders)
 
     def load(path: Path) -> list[tuple[str, np.ndarray]] | str:
+        if cancel is not None and cancel.cancelled:
+            return []
         try:
             pixels = to_uint8(read_image(path).pixels)
         except SesrError as err:
@@ -70,6 +76,8 @@ def load_hr_images(
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         results = list(pool.map(load, files))
+    if cancel is not None:
+        cancel.raise_if_cancelled()
     images: list[tuple[str, np.ndarray]] = []
     for result in results:
         if isinstance(result, str):
@@ -87,9 +95,13 @@ def load_pairs(
     min_lr_size: int = 1,
     hr_rescales: Sequence[float] = (),
     warn: Callable[[str], None] = print,
+    cancel: CancelToken | None = None,
 ) -> list[ImagePair]:
-    """Every image of ``folders`` (and its ``hr_rescales`` copies) as an :class:`ImagePair` made by MATLAB bicubic."""
-    images = load_hr_images(folders, scale, min_lr_size, hr_rescales, warn)
+    """Every image of ``folders`` (and its ``hr_rescales`` copies) as an :class:`ImagePair` made by MATLAB bicubic.
+
+    A cancel stops the loading between images (:class:`~sesr_core.errors.CancelledError`).
+    """
+    images = load_hr_images(folders, scale, min_lr_size, hr_rescales, warn, cancel)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         return list(pool.map(lambda item: make_pair(item[0], item[1], scale), images))
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from sesr_core.atomic import write_bytes_atomic
 from sesr_core.errors import SesrError
 from sesr_core.evaluation import card_evaluation
+from sesr_core.file_kinds import existing_output_problem, folder_problem
 from sesr_core.model_card import make_card, write_card
 from sesr_core.runtime.sr_model import SRModel
 from sesr_core.training._tf import tf
@@ -78,6 +79,9 @@ def export_run(run_dir: str | Path, precision: str, out_path: str | Path | None 
     spec = TrainSpec.load(run.root)
     state = run.read_state()
     out = Path(out_path) if out_path else run.models / f"{spec.model.name}-{precision}.tflite"
+    blocked = folder_problem(out.parent) or existing_output_problem(out)
+    if blocked:
+        raise SesrError(f"Cannot write '{out}': {blocked}; choose another output.")
     quantized = _quantized_model(run, spec, which) if precision == "int8" else None
     refinement = None
     if quantized is not None:

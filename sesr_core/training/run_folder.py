@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sesr_core.atomic import write_bytes_atomic
+from sesr_core.atomic import remove_stale_temporaries, write_bytes_atomic
 from sesr_core.errors import SesrError
+from sesr_core.file_kinds import folder_problem
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,9 @@ class RunFolder:
 
     def create(self, resume: bool) -> None:
         """Make the folder for a new run, or check an existing one for ``resume``."""
+        blocked = folder_problem(self.root)
+        if blocked:
+            raise SesrError(f"Cannot use '{self.root}' as a run folder: {blocked}; choose another --out.")
         if resume:
             if not self.spec.is_file():
                 raise SesrError(f"Cannot resume '{self.root}': it is not a training run folder (no spec.json).")
@@ -53,6 +58,12 @@ class RunFolder:
         if self.root.exists() and any(self.root.iterdir()):
             raise SesrError(f"The run folder '{self.root}' already holds files; pick a new --out or add --resume.")
         self.root.mkdir(parents=True, exist_ok=True)
+
+    def remove_temporaries(self) -> None:
+        """Delete half-saved checkpoints (TensorFlow's ``ckpt-N_temp`` folders) and the state's temporary files."""
+        for folder in self.root.glob("checkpoints/*/*_temp"):
+            shutil.rmtree(folder, ignore_errors=True)
+        remove_stale_temporaries(self.state)
 
     def read_state(self) -> dict:
         if not self.state.is_file():
@@ -68,9 +79,16 @@ class RunFolder:
             handle.write(json.dumps(record) + "\n")
 
     def read_history(self) -> list[dict]:
+        """The history's records; a line cut short by a killed process (only ever the last) is left out."""
         if not self.history.is_file():
             return []
-        return [json.loads(line) for line in self.history.read_text().splitlines() if line.strip()]
+        records = []
+        for line in self.history.read_text().splitlines():
+            try:
+                records.append(json.loads(line))
+            except ValueError:
+                continue
+        return records
 
     def truncate_history(self, after_step: int) -> None:
         """Drop history records past ``after_step`` (work lost since the checkpoint a resume starts from)."""

@@ -17,6 +17,7 @@ import numpy as np
 
 from sesr_core.errors import CancelledError, SesrError
 from sesr_core.evaluation import EvalResult, evaluate, evaluate_bicubic
+from sesr_core.file_kinds import why_not_a_folder
 from sesr_core.jobs import (
     ArtefactEvent,
     CancelToken,
@@ -40,10 +41,12 @@ from sesr_core.training.data import (
     patch_dataset,
 )
 from sesr_core.training.degrade import MARGIN as DEGRADE_MARGIN
+from sesr_core.training.disk_errors import disk_problem
 from sesr_core.training.network import build_training_model, collapsed_from_training
 from sesr_core.training.optim import current_learning_rate, learning_rate_schedule, make_optimizer
 from sesr_core.training.qat import calibrate_activation_ranges, freeze_activation_ranges, quantize_collapsed_model
 from sesr_core.training.range_search import refine_activation_ranges
+from sesr_core.training.resume import resumed_spec
 from sesr_core.training.run_folder import RunFolder
 from sesr_core.training.spec import TrainSpec
 from sesr_core.training.transfer import restore_fp32_model, transfer_weights
@@ -105,7 +108,8 @@ def train(spec: TrainSpec, run_dir: str | Path, on_event: EventCallback = ignore
           cancel: CancelToken | None = None, resume: bool = False) -> dict:
     """Run (or with ``resume``, continue) a training run in ``run_dir``; returns a summary dict.
 
-    With ``resume`` the spec saved in the run folder is used, except that ``spec.steps``/``qat_steps`` may extend it.
+    With ``resume`` the spec saved in the run folder is used with ``spec.steps``/``qat_steps``, which may extend or
+    shorten it (not to before its last checkpoint).
     Raises :class:`SesrError` (after a FailedEvent) for user errors; a cancel ends with a checkpoint and a
     FinishedEvent(cancelled=True).
     """
@@ -116,9 +120,8 @@ def train(spec: TrainSpec, run_dir: str | Path, on_event: EventCallback = ignore
     try:
         if resume:
             run.create(resume=True)
-            saved = TrainSpec.load(run.root)
-            spec = saved.with_changes(steps=max(saved.steps, spec.steps),
-                                      qat_steps=max(saved.qat_steps, spec.qat_steps))
+            run.remove_temporaries()  # what a killed run left: a half-saved checkpoint, a state.json temporary
+            spec = resumed_spec(TrainSpec.load(run.root), spec, run.read_state(), run.root)
         _check_inputs(spec)
         if not resume:
             created = not run.root.exists()
@@ -130,6 +133,11 @@ def train(spec: TrainSpec, run_dir: str | Path, on_event: EventCallback = ignore
         on_event(FinishedEvent({"run_dir": str(run.root)}, cancelled=True))
         return {"run_dir": str(run.root), "cancelled": True}
     except Exception as err:
+        disk = disk_problem(run.root, err)
+        if disk is not None:
+            run.remove_temporaries()
+            on_event(FailedEvent(disk))
+            raise SesrError(disk) from None
         reason = str(err) if isinstance(err, SesrError) else \
             f"Training failed ({type(err).__name__}: {err}); see {run.log} for details."
         if created and not run.checkpoints("fp32").exists():
@@ -146,7 +154,7 @@ def _check_inputs(spec: TrainSpec) -> None:
     """Fail before anything is written when a folder the spec names is missing or empty."""
     collect_image_files(spec.data_dirs)
     if spec.val_dir and not Path(spec.val_dir).is_dir():
-        raise SesrError(f"The validation folder '{spec.val_dir}' does not exist; check --val.")
+        raise SesrError(f"The validation folder '{spec.val_dir}' {why_not_a_folder(spec.val_dir)}; check --val.")
     if spec.init_from:
         if not (Path(spec.init_from) / "spec.json").is_file():
             raise SesrError(f"'{spec.init_from}' is not a training run folder; check --init-from.")
@@ -165,13 +173,14 @@ def _prepare(spec: TrainSpec, run: RunFolder, strategy: tf.distribute.Strategy, 
 
     if spec.degrade:
         context.train_pairs = load_hr_images(spec.data_dirs, spec.model.scale, spec.patch_size + DEGRADE_MARGIN * 2,
-                                             spec.hr_rescales, warn=warn)
+                                             spec.hr_rescales, warn=warn, cancel=cancel)
         context.log(f"Training on {len(context.train_pairs)} images from {', '.join(spec.data_dirs)}, "
                     f"LR patches degraded by {spec.degrade}.")
     else:
         context.train_pairs = load_pairs(spec.data_dirs, spec.model.scale, spec.patch_size, spec.hr_rescales,
-                                         warn=warn)
+                                         warn=warn, cancel=cancel)
         context.log(f"Training on {len(context.train_pairs)} images from {', '.join(spec.data_dirs)}.")
+    cancel.raise_if_cancelled()
     if spec.val_dir:
         context.val_pairs = load_eval_pairs(spec.val_dir, spec.model.scale, degradation=spec.val_degradation)
         if spec.val_degrade:
