@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import time
 from pathlib import Path
@@ -12,6 +13,7 @@ from sesr_core.cli.info_cmd import config_from_args
 from sesr_core.errors import SesrError
 from sesr_core.jobs import ArtefactEvent, CancelToken, EvaluationEvent, FailedEvent, LogEvent, StepEvent
 from sesr_core.presets import PRESETS
+from sesr_core.training.tf_config import cluster_role
 
 
 def register(commands) -> None:
@@ -85,6 +87,15 @@ def spec_from_args(args):
         checkpoint_every=args.checkpoint_every, seed=args.seed)
 
 
+def _follows_chief(args) -> bool:
+    """A resumed non-chief task of a cluster whose run folder is not on this host: it takes the chief's spec."""
+    saved = Path(args.out) / "spec.json"
+    if saved.is_file() or (args.strategy != "multi-worker" and "TF_CONFIG" not in os.environ):
+        return False
+    role = cluster_role()
+    return role.num_tasks > 1 and not role.is_chief
+
+
 def run(args) -> int:
     if isinstance(args.resume, str):
         args.out = args.resume
@@ -95,7 +106,9 @@ def run(args) -> int:
     trainer = require_training()
     from sesr_core.training.spec import TrainSpec
 
-    if args.resume:
+    if args.resume and _follows_chief(args):
+        spec = TrainSpec(strategy="multi-worker")  # the chief sends the run's spec when the cluster starts
+    elif args.resume:
         saved = TrainSpec.load(Path(args.out))
         spec = saved.with_changes(steps=args.steps if args.steps is not None else saved.steps,
                                   qat_steps=args.qat_steps if args.qat_steps is not None else saved.qat_steps)
@@ -128,20 +141,35 @@ def run(args) -> int:
         cancel.cancel()
 
     previous = signal.signal(signal.SIGINT, on_interrupt)
+    previous_term = signal.signal(signal.SIGTERM, on_interrupt)  # how schedulers stop a task of a cluster
     try:
         summary = trainer.train(spec, args.out, on_event, cancel, resume=args.resume)
     finally:
         signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGTERM, previous_term)
         progress.close()
+    in_cluster = spec.strategy == "multi-worker" and cluster_role().num_tasks > 1
     if summary.get("cancelled"):
-        print(f"Stopped; resume with: sesr train --resume {args.out}")
+        print(f"Stopped; resume with: sesr train --resume {args.out}" + (" (on every task)" if in_cluster else ""))
         return 130
-    if not args.no_export:
-        from sesr_core.training.export_run import export_run
-
-        for precision in ("fp32", "int8"):
-            path, card = export_run(args.out, precision)
-            psnr = card["evaluation"].get("psnr")
-            print(f"exported {path}" + (f"  (PSNR {psnr:.3f} dB on {card['evaluation']['dataset']})" if psnr else ""))
+    if not summary.get("chief", True):
+        print(f"Finished {summary['steps']} steps as {cluster_role().name}; waiting for the chief, which writes the "
+              "run folder and exports the models.", flush=True)
+        trainer.wait_for_cluster()
+        return 0
+    try:
+        if not args.no_export:
+            _export(args.out)
+    finally:
+        trainer.wait_for_cluster()  # the other tasks of a cluster leave with the chief
     print(f"Finished {summary['steps']} steps in {format_duration(summary['elapsed_seconds'])}.")
     return 0
+
+
+def _export(run_dir: str) -> None:
+    from sesr_core.training.export_run import export_run
+
+    for precision in ("fp32", "int8"):
+        path, card = export_run(run_dir, precision)
+        psnr = card["evaluation"].get("psnr")
+        print(f"exported {path}" + (f"  (PSNR {psnr:.3f} dB on {card['evaluation']['dataset']})" if psnr else ""))
