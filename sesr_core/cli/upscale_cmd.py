@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 
@@ -35,7 +36,28 @@ def register(commands) -> None:
                         "100 is lossless)")
     parser.add_argument("--recursive", action="store_true", help="also upscale images in sub-folders")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    add_shard_arguments(parser, "images")
     parser.set_defaults(run=run)
+
+
+def add_shard_arguments(parser, what: str) -> None:
+    """--shard and --skip-existing, shared with ``sesr video``."""
+    parser.add_argument("--shard", metavar="K/N", type=_shard,
+                        help=f"upscale only part K of N of the {what} (K from 0; the split is by a hash of each "
+                        "file's path, so N jobs started with K = 0 .. N-1 write every output once); implies "
+                        "--skip-existing")
+    parser.add_argument("--skip-existing", action="store_true",
+                        help="leave outputs that a previous run completed, so a re-run finishes only what is missing")
+
+
+def _shard(text: str):
+    from sesr_core.errors import SesrError
+    from sesr_core.runtime.shard import parse_shard
+
+    try:
+        return parse_shard(text)
+    except SesrError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def progress_text(done: int, total: int, elapsed: float, detail: str) -> str:
@@ -51,9 +73,10 @@ def run(args) -> int:
     from sesr_core.runtime.upscaler import Upscaler
 
     upscaler = Upscaler(args.model, scale=args.scale, threads=args.threads)
-    items = upscaler.plan(args.paths, args.output, recursive=args.recursive, format=args.format)
+    items = upscaler.plan(args.paths, args.output, recursive=args.recursive, format=args.format, shard=args.shard)
     progress = ProgressLine(every=5.0)
-    progress.print(f"Upscaling {len(items)} image{'s' * (len(items) != 1)} with {upscaler.describe()}.")
+    part = f" (shard {args.shard})" if args.shard else ""
+    progress.print(f"Upscaling {len(items)} image{'s' * (len(items) != 1)}{part} with {upscaler.describe()}.")
     started = time.monotonic()
 
     def on_event(event) -> None:
@@ -66,10 +89,13 @@ def run(args) -> int:
 
     try:
         result = upscaler.upscale_files(args.paths, args.output, recursive=args.recursive, format=args.format,
-                                        quality=args.quality, overwrite=args.overwrite, on_event=on_event)
+                                        quality=args.quality, overwrite=args.overwrite, on_event=on_event,
+                                        shard=args.shard, skip_existing=args.skip_existing or bool(args.shard))
     finally:
         progress.close()
     summary = f"{len(result.written)} of {len(items)} images written in {format_duration(result.seconds)}"
+    if result.skipped:
+        summary += f" ({len(result.skipped)} already done)"
     if not result.failed:
         print(summary + ".")
         return 0

@@ -7,6 +7,7 @@ keeps rolling checkpoints (model + optimiser, so the schedule resumes exactly) a
 
 from __future__ import annotations
 
+import gc
 import shutil
 import signal
 import threading
@@ -411,10 +412,20 @@ def _loop(context: _Context, phase: str, model, optimizer, first_step: int, last
         if step % spec.checkpoint_every == 0 or step == last_step or stopping:
             save(step)
         if stopping and step < last_step:
-            del iterator  # its buffers go while every task is still there; then all leave together
-            tasks_failing(strategy, context.role, False)
+            iterator = None
+            _drop_input_buffers(in_cluster)
+            tasks_failing(strategy, context.role, False)  # then all tasks leave together
             _log_cluster_stop(context, step, asked_here=context.cancel.cancelled)
             raise CancelledError()
+    iterator = None
+    _drop_input_buffers(in_cluster)
+
+
+def _drop_input_buffers(in_cluster: bool) -> None:
+    """Free a finished distributed iterator now, while every task is still there: freed after another task has
+    left (at exit, by the garbage collector), its buffers wait minutes for that task."""
+    if in_cluster:
+        gc.collect()
 
 
 def _log_cluster_stop(context: _Context, step: int, asked_here: bool) -> None:
