@@ -37,19 +37,19 @@ from sesr_core.training._tf import keras, tf
 from sesr_core.training.calibration import calibration_pairs
 from sesr_core.training.cluster import (
     LOST_TASK_ERRORS,
-    chief_sends,
     chief_variables,
     lost_task_error,
     scratch_folder,
     strategy_role,
     tasks_failing,
 )
-from sesr_core.training.data import collect_image_files, load_pairs, patch_dataset
+from sesr_core.training.data import load_pairs, patch_dataset
 from sesr_core.training.network import build_training_model, collapsed_from_training
 from sesr_core.training.optim import current_learning_rate, learning_rate_schedule, make_optimizer
 from sesr_core.training.qat import calibrate_activation_ranges, freeze_activation_ranges, quantize_collapsed_model
 from sesr_core.training.range_search import refine_activation_ranges
 from sesr_core.training.run_folder import RunFolder
+from sesr_core.training.run_start import start_run
 from sesr_core.training.spec import TrainSpec
 from sesr_core.training.tf_config import ClusterRole, cluster_role
 from sesr_core.training.transfer import restore_fp32_model, transfer_weights
@@ -139,7 +139,7 @@ def _train_as(role: ClusterRole, strategy: tf.distribute.Strategy, spec: TrainSp
               on_event: EventCallback, cancel: CancelToken, resume: bool) -> dict:
     created = False
     try:
-        spec, created = _start(role, strategy, spec, run, resume)
+        spec, created = start_run(role, strategy, spec, run, resume)
         context = _prepare(spec, run, strategy, role, on_event, cancel)
         summary = _run_phases(context)
     except CancelledError:
@@ -160,69 +160,6 @@ def _train_as(role: ClusterRole, strategy: tf.distribute.Strategy, spec: TrainSp
         raise
     on_event(FinishedEvent(summary))
     return summary
-
-
-def _start(role: ClusterRole, strategy: tf.distribute.Strategy, spec: TrainSpec, run: RunFolder,
-           resume: bool) -> tuple[TrainSpec, bool]:
-    """Check the request, then create (or reopen) the run folder; returns the spec to run and whether it was created.
-
-    In a cluster the chief checks, tells the other tasks the spec and state to use (or why it cannot start), every
-    task checks its data, and the chief writes only when all of them can go.
-    """
-    chief_error: SesrError | None = None
-    message = None
-    if role.is_chief:
-        try:
-            spec = _chief_spec(spec, run, resume)
-            message = {"spec": spec.to_dict(), "state": run.read_state(), "run_dir": str(run.root)}
-        except SesrError as err:
-            if role.num_tasks == 1:
-                raise
-            chief_error, message = err, {"error": str(err)}
-    message = chief_sends(strategy, role, message)
-    if chief_error is not None:
-        raise chief_error
-    if "error" in message:
-        raise SesrError(f"The chief ({role.chief_name}) could not start the run: {message['error']}")
-    own_error: SesrError | None = None
-    if not role.is_chief:
-        spec = TrainSpec.from_dict(message["spec"])
-        try:
-            collect_image_files(spec.data_dirs)  # every task reads the training data at the chief's paths
-        except SesrError as err:
-            own_error = err
-    if tasks_failing(strategy, role, own_error is not None):
-        raise own_error or SesrError("Another task of the cluster cannot read the training data (see its output); "
-                                     "make the --data folders readable at the same path on every host.")
-    created = not resume and not run.root.exists()
-    run.create(resume=resume and role.is_chief)
-    spec.save(run.root)
-    if not role.is_chief:
-        run.write_state(**message["state"], chief_run_dir=message["run_dir"])
-    return spec, created
-
-
-def _chief_spec(spec: TrainSpec, run: RunFolder, resume: bool) -> TrainSpec:
-    """The spec to run: the saved one (extended by larger step counts) to resume; else ``spec``, into a free folder."""
-    if resume:
-        run.create(resume=True)
-        saved = TrainSpec.load(run.root)
-        spec = saved.with_changes(steps=max(saved.steps, spec.steps), qat_steps=max(saved.qat_steps, spec.qat_steps))
-    _check_inputs(spec)
-    if not resume:
-        run.check_free()
-    return spec
-
-
-def _check_inputs(spec: TrainSpec) -> None:
-    """Fail before anything is written when a folder the spec names is missing or empty."""
-    collect_image_files(spec.data_dirs)
-    if spec.val_dir and not Path(spec.val_dir).is_dir():
-        raise SesrError(f"The validation folder '{spec.val_dir}' does not exist; check --val.")
-    if spec.init_from:
-        if not (Path(spec.init_from) / "spec.json").is_file():
-            raise SesrError(f"'{spec.init_from}' is not a training run folder; check --init-from.")
-        start_from_description(TrainSpec.load(Path(spec.init_from)).model, spec.model)
 
 
 def _prepare(spec: TrainSpec, run: RunFolder, strategy: tf.distribute.Strategy, role: ClusterRole,
