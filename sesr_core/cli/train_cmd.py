@@ -13,7 +13,6 @@ from sesr_core.cli.info_cmd import config_from_args
 from sesr_core.errors import SesrError
 from sesr_core.jobs import ArtefactEvent, CancelToken, EvaluationEvent, FailedEvent, LogEvent, StepEvent
 from sesr_core.presets import PRESETS
-from sesr_core.training.tf_config import cluster_role
 
 
 def register(commands) -> None:
@@ -89,6 +88,8 @@ def spec_from_args(args):
 
 def _follows_chief(args) -> bool:
     """A resumed non-chief task of a cluster whose run folder is not on this host: it takes the chief's spec."""
+    from sesr_core.training.tf_config import cluster_role
+
     saved = Path(args.out) / "spec.json"
     if saved.is_file() or (args.strategy != "multi-worker" and "TF_CONFIG" not in os.environ):
         return False
@@ -105,6 +106,7 @@ def run(args) -> int:
         raise SesrError("Give at least one folder of training images with --data DIR.")
     trainer = require_training()
     from sesr_core.training.spec import TrainSpec
+    from sesr_core.training.tf_config import cluster_role
 
     if args.resume and _follows_chief(args):
         spec = TrainSpec(strategy="multi-worker")  # the chief sends the run's spec when the cluster starts
