@@ -116,11 +116,14 @@ def main() -> None:
                 print(f"round {round_ + 1}, {tasks} task(s): {step * 1000:.1f} ms/step, {used:.2f} cores busy, "
                       f"load average before {load:.1f}", file=sys.stderr)
     print(f"CPU: {cpu_summary()}\n")
-    print(f"| processes | ms per step (global batch {args.batch}), median | each round | cores busy, median |")
-    print("|---|---|---|---|")
+    print(f"| processes | ms per step (global batch {args.batch}), median | each round | cores busy, median "
+          "| CPU ms per step (ms x cores), median |")
+    print("|---|---|---|---|---|")
     for tasks, values in times.items():
+        work = [v * c * 1000 for v, c in zip(values, cores[tasks], strict=True)]
         print(f"| {tasks} | {statistics.median(values) * 1000:.1f} | "
-              f"{', '.join(f'{v * 1000:.1f}' for v in values)} | {statistics.median(cores[tasks]):.2f} |")
+              f"{', '.join(f'{v * 1000:.1f}' for v in values)} | {statistics.median(cores[tasks]):.2f} | "
+              f"{statistics.median(work):.0f} |")
 
 
 if __name__ == "__main__":
