@@ -59,14 +59,15 @@ def write_record(run: RunFolder, record: Path) -> None:
     manager.save(checkpoint_number=step)
 
 
-def set_default(name: str, scale: int) -> None:
-    """Make ``name`` the default model of its scale in defaults.txt (one default per scale)."""
+def set_default(name: str) -> None:
+    """Make ``name`` the default model of its scale and purpose in defaults.txt (one clean and one photo default per
+    scale)."""
     from sesr_core.catalog import list_models
 
     defaults_file = RESOURCES / "defaults.txt"
     current = defaults_file.read_text().split() if defaults_file.is_file() else []
-    scale_of = {m.name: m.scale for m in list_models() if m.shipped}
-    kept = [n for n in current if scale_of.get(n) != scale and n != name]
+    kind_of = {m.name: (m.scale, m.purpose) for m in list_models() if m.shipped}
+    kept = [n for n in current if kind_of.get(n) != kind_of[name] and n != name]
     defaults_file.write_text("\n".join(sorted(kept + [name])) + "\n")
 
 
@@ -74,7 +75,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--name", required=True, help="catalog name of the int8 model, e.g. SESR-M5-x2")
-    parser.add_argument("--default", action="store_true", help="make it the default model of its scale")
+    parser.add_argument("--default", action="store_true",
+                        help="make it the default model of its scale and purpose (clean, or photo for a run trained "
+                        "with --degrade)")
     args = parser.parse_args()
     run = RunFolder(args.run_dir)
     RESOURCES.mkdir(parents=True, exist_ok=True)
@@ -83,7 +86,7 @@ def main() -> None:
         print(f"{path.name}: Set5 {card['evaluation'].get('psnr')} dB / {card['evaluation'].get('ssim')}")
     write_record(run, RESOURCES / "records" / args.name)
     if args.default:
-        set_default(args.name, card["scale"])
+        set_default(args.name)
     print(f"Shipped {args.name}; record in {RESOURCES / 'records' / args.name}")
 
 

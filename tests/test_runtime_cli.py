@@ -106,10 +106,12 @@ def test_video_command_and_ctrl_c(tiny_models, tmp_path, capsys):
     assert code == 130 and list(out.iterdir()) == []
 
 
-def test_the_shipped_default_model_is_used_when_none_is_named(default_model_path, pictures, tmp_path, capsys):
+def test_auto_uses_the_shipped_clean_default_for_a_png_when_no_model_is_named(default_model_path, pictures,
+                                                                                 tmp_path, capsys):
     from sesr_core.catalog import default_model
 
     assert main(["upscale", str(pictures / "bird.png"), "-o", str(tmp_path)]) == 0
-    assert f"with {default_model(2).name} (x2" in capsys.readouterr().err  # "Upscaling 1 image with NAME (x2, ..."
+    err = capsys.readouterr().err  # "wrote .../bird_x2.png  (SESR-M5-x2: lossless PNG: clean model)"
+    assert "(auto, x2" in err and f"bird_x2.png  ({default_model(2).name}: lossless PNG: clean model)" in err
     with Image.open(tmp_path / "bird_x2.png") as image:
         assert image.size == (576, 576)

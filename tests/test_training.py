@@ -237,21 +237,25 @@ def test_mirrored_strategy_trains_on_the_local_devices(tmp_path, train_dir):
     assert [e.step for e in events if isinstance(e, StepEvent)] == [1, 2]
 
 
-def test_only_the_chief_writes_the_run_folder(tmp_path):
-    from types import SimpleNamespace
+def test_tf_config_names_the_chief_and_bad_configs_are_one_sentence():
+    import json
 
-    from sesr_core.training.trainer import worker_run_dir
+    from sesr_core.training.tf_config import cluster_role
 
-    def strategy(task_type, task_id, jobs):
-        spec = tf.train.ClusterSpec({job: ["localhost:1"] * 2 for job in jobs})
-        resolver = tf.distribute.cluster_resolver.SimpleClusterResolver(spec, task_type=task_type, task_id=task_id)
-        return SimpleNamespace(cluster_resolver=resolver)
+    def role(jobs, task_type, index):
+        config = {"cluster": {job: [f"h{i}:1" for i in range(2)] for job in jobs}, "task": {"type": task_type,
+                                                                                            "index": index}}
+        return cluster_role({"TF_CONFIG": json.dumps(config)})
 
-    assert worker_run_dir(tmp_path, tf.distribute.get_strategy()) == tmp_path
-    assert worker_run_dir(tmp_path, strategy("chief", 0, ["chief", "worker"])) == tmp_path
-    assert worker_run_dir(tmp_path, strategy("worker", 0, ["worker"])) == tmp_path
-    assert worker_run_dir(tmp_path, strategy("worker", 0, ["chief", "worker"])) == tmp_path / "workers" / "worker-0"
-    assert worker_run_dir(tmp_path, strategy("worker", 1, ["worker"])) == tmp_path / "workers" / "worker-1"
+    assert cluster_role({}).num_tasks == 1 and cluster_role({}).is_chief
+    assert role(["worker"], "worker", 0).is_chief and not role(["worker"], "worker", 1).is_chief
+    assert role(["chief", "worker"], "chief", 0).is_chief and not role(["chief", "worker"], "worker", 0).is_chief
+    assert role(["chief", "worker"], "worker", 1).num_tasks == 4
+    for bad, message in (("{not json", "not a valid cluster"), (json.dumps({"cluster": {"ps": ["a:1"]}, "task": {
+            "type": "ps", "index": 0}}), "'ps' task"), (json.dumps({"cluster": {"worker": ["a:1"]}, "task": {
+            "type": "worker", "index": 3}}), "lists 1 worker")):
+        with pytest.raises(SesrError, match=message):
+            cluster_role({"TF_CONFIG": bad})
 
 
 def test_cli_trains_stops_and_resumes(tmp_path, train_dir, capsys):

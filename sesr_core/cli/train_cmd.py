@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
@@ -123,6 +124,17 @@ def resume_spec_from_args(args):
     return resumed_spec(saved, asked, run.read_state(), run.root)
 
 
+def _follows_chief(args) -> bool:
+    """A resumed non-chief task of a cluster whose run folder is not on this host: it takes the chief's spec."""
+    from sesr_core.training.tf_config import cluster_role
+
+    saved = Path(args.out) / "spec.json"
+    if saved.is_file() or (args.strategy != "multi-worker" and "TF_CONFIG" not in os.environ):
+        return False
+    role = cluster_role()
+    return role.num_tasks > 1 and not role.is_chief
+
+
 def run(args) -> int:
     if isinstance(args.resume, str):
         args.out = args.resume
@@ -133,7 +145,13 @@ def run(args) -> int:
     blocked = folder_problem(args.out)
     if blocked:
         raise SesrError(f"Cannot use '{args.out}' as a run folder: {blocked}; choose another --out.")
-    if args.resume:
+    from sesr_core.training.spec import TrainSpec
+    from sesr_core.training.tf_config import cluster_role
+
+    if args.resume and _follows_chief(args):
+        check_resume_options(args)
+        spec = TrainSpec(strategy="multi-worker")  # the chief sends the run's spec when the cluster starts
+    elif args.resume:
         spec = resume_spec_from_args(args)  # checked before TensorFlow takes seconds to load
     trainer = require_training()
     if not args.resume:
@@ -167,15 +185,28 @@ def run(args) -> int:
             summary = trainer.train(spec, args.out, on_event, cancel, resume=args.resume)
     finally:
         progress.close()
+    in_cluster = spec.strategy == "multi-worker" and cluster_role().num_tasks > 1
     if summary.get("cancelled"):
-        print(f"Stopped; resume with: sesr train --resume {args.out}")
+        print(f"Stopped; resume with: sesr train --resume {args.out}" + (" (on every task)" if in_cluster else ""))
         return cancelled_exit_status()
-    if not args.no_export:
-        from sesr_core.training.export_run import export_run
-
-        for precision in ("fp32", "int8"):
-            path, card = export_run(args.out, precision)
-            psnr = card["evaluation"].get("psnr")
-            print(f"exported {path}" + (f"  (PSNR {psnr:.3f} dB on {card['evaluation']['dataset']})" if psnr else ""))
+    if not summary.get("chief", True):
+        print(f"Finished {summary['steps']} steps as {cluster_role().name}; waiting for the chief, which writes the "
+              "run folder and exports the models.", flush=True)
+        trainer.wait_for_cluster()
+        return 0
+    try:
+        if not args.no_export:
+            _export(args.out)
+    finally:
+        trainer.wait_for_cluster()  # the other tasks of a cluster leave with the chief
     print(f"Finished {summary['steps']} steps in {format_duration(summary['elapsed_seconds'])}.")
     return 0
+
+
+def _export(run_dir: str) -> None:
+    from sesr_core.training.export_run import export_run
+
+    for precision in ("fp32", "int8"):
+        path, card = export_run(run_dir, precision)
+        psnr = card["evaluation"].get("psnr")
+        print(f"exported {path}" + (f"  (PSNR {psnr:.3f} dB on {card['evaluation']['dataset']})" if psnr else ""))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
@@ -57,9 +58,31 @@ def register(commands) -> None:
                         "100 is lossless)")
     parser.add_argument("--recursive", action="store_true", help="also upscale images in sub-folders")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    add_shard_arguments(parser, "images")
     parser.add_argument("--json", action="store_true",
-                        help="print one JSON object per file on standard output (input, output, model, reason, error)")
+                        help="print one JSON object per file on standard output (input, output, model, reason, "
+                        "skipped, error)")
     parser.set_defaults(run=run)
+
+
+def add_shard_arguments(parser, what: str) -> None:
+    """--shard and --skip-existing, shared with ``sesr video``."""
+    parser.add_argument("--shard", metavar="K/N", type=_shard,
+                        help=f"upscale only part K of N of the {what} (K from 0; the split is by a hash of each "
+                        "file's path, so N jobs started with K = 0 .. N-1 write every output once); implies "
+                        "--skip-existing")
+    parser.add_argument("--skip-existing", action="store_true",
+                        help="leave outputs that a previous run completed, so a re-run finishes only what is missing")
+
+
+def _shard(text: str):
+    from sesr_core.errors import SesrError
+    from sesr_core.runtime.shard import parse_shard
+
+    try:
+        return parse_shard(text)
+    except SesrError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def progress_text(done: int, total: int, elapsed: float, detail: str) -> str:
@@ -84,12 +107,15 @@ def make_upscaler(args):
     return Upscaler(args.model, scale=args.scale, threads=args.threads, engine=args.engine)
 
 
-def file_report(item, upscaler, written: set[str], failed: dict[str, str]) -> dict:
+def file_report(item, upscaler, result) -> dict:
     """One file's line of ``--json``: where it went, with which model and why (or why it failed)."""
-    model = item.model or upscaler.name
-    reason = item.reason or "named with --model"
+    written = {str(p) for p in result.written} | {str(p) for p in result.skipped}
+    failed = {str(source): reason for source, reason in result.failed}
     output = str(item.destination) if str(item.destination) in written else None
-    report = {"input": str(item.source), "output": output, "model": model, "reason": reason}
+    report = {"input": str(item.source), "output": output, "model": item.model or upscaler.name,
+              "reason": item.reason or "named with --model"}
+    if item.destination in result.skipped:
+        report["skipped"] = True
     if str(item.source) in failed:
         report["error"] = failed[str(item.source)]
     return report
@@ -97,11 +123,12 @@ def file_report(item, upscaler, written: set[str], failed: dict[str, str]) -> di
 
 def run(args) -> int:
     upscaler = make_upscaler(args)
-    items = upscaler.plan(args.paths, args.output, recursive=args.recursive, format=args.format)
+    items = upscaler.plan(args.paths, args.output, recursive=args.recursive, format=args.format, shard=args.shard)
     by_destination = {str(item.destination): item for item in items}
     progress = ProgressLine(every=5.0)  # on standard error: with --json, standard output holds only the JSON lines
     print_engine_note(upscaler, progress)
-    progress.print(f"Upscaling {len(items)} image{'s' * (len(items) != 1)} with {upscaler.describe()}.")
+    part = f" (shard {args.shard})" if args.shard else ""
+    progress.print(f"Upscaling {len(items)} image{'s' * (len(items) != 1)}{part} with {upscaler.describe()}.")
     started = time.monotonic()
 
     def on_event(event) -> None:
@@ -116,20 +143,20 @@ def run(args) -> int:
             chosen = f"  ({item.model}: {item.reason})" if item is not None and item.model else ""
             progress.print(f"wrote {event.path}{chosen}")
 
-    options = {"recursive": args.recursive, "format": args.format, "quality": args.quality,
-               "overwrite": args.overwrite, "on_event": on_event}
     try:
-        if hasattr(upscaler, "upscaler_for"):
-            options["items"] = items
-        result = upscaler.upscale_files(args.paths, args.output, **options)
+        result = upscaler.upscale_files(args.paths, args.output, recursive=args.recursive, format=args.format,
+                                        quality=args.quality, overwrite=args.overwrite, on_event=on_event,
+                                        shard=args.shard, skip_existing=args.skip_existing or bool(args.shard),
+                                        items=items)
     finally:
         progress.close()
     if args.json:
-        written, failed = {str(p) for p in result.written}, {str(s): r for s, r in result.failed}
         for item in items:
-            print(json.dumps(file_report(item, upscaler, written, failed)))
+            print(json.dumps(file_report(item, upscaler, result)))
         return 1 if result.failed else 0
     summary = f"{len(result.written)} of {len(items)} images written in {format_duration(result.seconds)}"
+    if result.skipped:
+        summary += f" ({len(result.skipped)} already done)"
     if not result.failed:
         print(summary + ".")
         return 0

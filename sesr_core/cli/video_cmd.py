@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 from sesr_core.cli.common import ProgressLine, format_duration
-from sesr_core.cli.upscale_cmd import add_model_arguments, print_engine_note, progress_text
+from sesr_core.cli.upscale_cmd import add_model_arguments, add_shard_arguments, print_engine_note, progress_text
 from sesr_core.jobs import LogEvent, Progress
 from sesr_core.stop_signals import cancelled_exit_status
 
@@ -15,10 +16,11 @@ def register(commands) -> None:
     parser = commands.add_parser("video", help="upscale a video with an SESR model",
                                  description="Upscale a video: the network on the Y plane, chroma planes "
                                              "resized, audio and subtitles copied, timestamps kept.")
-    parser.add_argument("input", metavar="IN", help="input video file")
+    parser.add_argument("inputs", nargs="+", metavar="IN", help="input video files or folders of videos")
     parser.add_argument("-o", "--output", metavar="OUT",
-                        help="output file or folder (default: IN_x2.EXT beside the input; .mp4 when that "
-                             "container cannot hold the codec)")
+                        help="output file (one video) or folder (default: IN_x2.EXT beside each input, .mp4 when "
+                             "that container cannot hold the codec; FOLDER_x2 beside each folder)")
+    parser.add_argument("--recursive", action="store_true", help="also upscale videos in sub-folders")
     add_model_arguments(parser)
     parser.add_argument("--codec", choices=("h264", "hevc", "vp9", "av1"), default="h264",
                         help="video codec (default h264 with libx264)")
@@ -31,21 +33,44 @@ def register(commands) -> None:
     parser.add_argument("--allow-truncated", action="store_true",
                         help="upscale what an input that ends before its declared duration holds, with a warning "
                         "(default: refuse it)")
+    add_shard_arguments(parser, "videos")
     parser.set_defaults(run=run)
 
 
-def run(args) -> int:
-    from sesr_core.runtime.model_choice import choose_model, is_auto
-    from sesr_core.runtime.upscaler import Upscaler
+class VideoUpscalers:
+    """The upscaler each video gets: the named model, or with ``--model auto`` the clean or photo model of the scale
+    by the video's codec and bit rate (each loaded once)."""
 
-    model, reason = args.model, ""
-    if is_auto(args.model):
-        choice = choose_model(args.input, args.scale or 2, "video")
-        model, reason = choice.entry.name, f" ({choice.reason})"
-    upscaler = Upscaler(model, scale=args.scale, threads=args.threads, engine=args.engine)
+    def __init__(self, args) -> None:
+        from sesr_core.runtime.model_choice import is_auto
+
+        self.args = args
+        self.auto = is_auto(args.model)
+        self.scale = args.scale or 2
+        self._loaded: dict[str, object] = {}
+
+    def for_video(self, path) -> tuple[object, str]:
+        """(upscaler, reason) for the video at ``path``; the reason is empty for a named model."""
+        from sesr_core.runtime.model_choice import choose_model
+
+        name, reason = self.args.model, ""
+        if self.auto:
+            choice = choose_model(path, self.scale, "video")
+            name, reason = choice.entry.name, choice.reason
+        return self.load(name), reason
+
+    def load(self, name: str | None):
+        from sesr_core.runtime.upscaler import Upscaler
+
+        if name not in self._loaded:
+            self._loaded[name] = Upscaler(name, scale=self.args.scale, threads=self.args.threads,
+                                          engine=self.args.engine)
+        return self._loaded[name]
+
+
+def run(args) -> int:
+    upscalers = VideoUpscalers(args)
     progress = ProgressLine(every=5.0)
-    print_engine_note(upscaler, progress)
-    progress.print(f"Upscaling '{args.input}' with {upscaler.describe()}{reason}, {args.codec}.")
     started = time.monotonic()
 
     def on_event(event) -> None:
@@ -53,8 +78,17 @@ def run(args) -> int:
             detail = f"frame {event.done}/{event.total or '?'}  {event.message}"
             progress.update(progress_text(event.done, event.total, time.monotonic() - started, detail))
         elif isinstance(event, LogEvent):
-            progress.print(("note: " if event.level == "warning" else "") + event.message)
+            prefix = {"warning": "note: ", "error": "failed: "}.get(event.level, "")
+            progress.print(prefix + event.message)
 
+    one_file = len(args.inputs) == 1 and not Path(args.inputs[0]).is_dir()
+    if not (one_file and args.shard is None and not args.skip_existing):
+        return _run_batch(args, upscalers, progress, on_event)
+    args.input = args.inputs[0]
+    upscaler, reason = upscalers.for_video(args.input)
+    print_engine_note(upscaler, progress)
+    progress.print(f"Upscaling '{args.input}' with {upscaler.describe()}{f' ({reason})' if reason else ''}, "
+                   f"{args.codec}.")
     try:
         result = upscaler.upscale_video(args.input, args.output, codec=args.codec, crf=args.crf,
                                         preset=args.preset, overwrite=args.overwrite,
@@ -67,3 +101,44 @@ def run(args) -> int:
     print(f"Wrote {result.path}: {result.frames} frames in {format_duration(result.seconds)} "
           f"({result.fps:.2f} fps).")
     return 0
+
+
+def _run_batch(args, upscalers: VideoUpscalers, progress: ProgressLine, on_event) -> int:
+    """Several videos (or one with --shard / --skip-existing): each in turn, failures listed at the end."""
+    from sesr_core.runtime.shard import select_shard
+    from sesr_core.runtime.video_batch import plan_videos, run_video_batch
+    from sesr_core.runtime.video_job import VideoOptions
+
+    items = plan_videos(args.inputs, upscalers.scale, args.codec, args.output, args.recursive)
+    items = select_shard(items, [item.key for item in items], args.shard)
+    part = f" (shard {args.shard})" if args.shard else ""
+    how = "the model each video needs (auto)" if upscalers.auto else upscalers.load(args.model).describe()
+    progress.print(f"Upscaling {len(items)} video{'s' * (len(items) != 1)}{part} with {how}, {args.codec}.")
+    options = VideoOptions(codec=args.codec, crf=args.crf, preset=args.preset, overwrite=args.overwrite,
+                           allow_truncated=args.allow_truncated)
+
+    def network_for(item):
+        upscaler, reason = upscalers.for_video(item.source)
+        if reason:
+            progress.print(f"{item.source.name}: {upscaler.name} ({reason})")
+        return upscaler.luma
+
+    try:
+        result = run_video_batch(network_for, items, options, on_event,
+                                 skip_existing=args.skip_existing or args.shard is not None)
+    finally:
+        progress.close()
+    if result.cancelled:
+        print("Stopped; the video being upscaled was not written (a re-run with --skip-existing finishes the rest).",
+              file=sys.stderr)
+        return cancelled_exit_status()
+    summary = f"{len(result.written)} of {len(items)} videos written in {format_duration(result.seconds)}"
+    if result.skipped:
+        summary += f" ({len(result.skipped)} already done)"
+    if not result.failed:
+        print(summary + ".")
+        return 0
+    print(f"{summary}; {len(result.failed)} failed:", file=sys.stderr)
+    for _source, reason in result.failed:
+        print(f"  {reason}", file=sys.stderr)
+    return 1

@@ -12,6 +12,7 @@ from sesr_core.jobs import CancelToken, EventCallback, ignore_events
 from sesr_core.runtime.batch import BatchItem, BatchResult, plan_batch, run_batch
 from sesr_core.runtime.image_job import ImageOptions
 from sesr_core.runtime.model_choice import choose_model
+from sesr_core.runtime.shard import Shard, select_shard
 from sesr_core.runtime.upscaler import Upscaler
 
 
@@ -39,9 +40,10 @@ class AutoUpscaler:
         return self._loaded[name]
 
     def plan(self, inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[str] | None = None, *,
-             recursive: bool = False, format: str | None = None) -> list[BatchItem]:
-        """Where each input goes and which model it gets, with the reason."""
+             recursive: bool = False, format: str | None = None, shard: Shard | None = None) -> list[BatchItem]:
+        """Where each input of ``shard`` (all without one) goes and which model it gets, with the reason."""
         items = plan_batch([Path(p) for p in inputs], self.scale, output, recursive, format)
+        items = select_shard(items, [item.key for item in items], shard)
         chosen = []
         for item in items:
             choice = choose_model(item.source, self.scale)
@@ -51,12 +53,16 @@ class AutoUpscaler:
     def upscale_files(self, inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[str] | None = None,
                       *, recursive: bool = False, format: str | None = None, quality: int | None = None,
                       overwrite: bool = False, cancel: CancelToken | None = None,
-                      on_event: EventCallback = ignore_events, items: Sequence[BatchItem] | None = None
-                      ) -> BatchResult:
-        """Upscale image files and folders, each with its model; ``items`` from :meth:`plan` skips planning again."""
+                      on_event: EventCallback = ignore_events, shard: Shard | None = None,
+                      skip_existing: bool = False, items: Sequence[BatchItem] | None = None) -> BatchResult:
+        """Upscale image files and folders, each with its model; ``items`` from :meth:`plan` skips planning again.
+
+        ``shard`` and ``skip_existing`` as for :meth:`Upscaler.upscale_files`."""
         options = ImageOptions(format, quality, overwrite)
-        items = list(items) if items is not None else self.plan(inputs, output, recursive=recursive, format=format)
-        return run_batch(lambda item: self.upscaler_for(item.model).luma, items, options, on_event, cancel)
+        if items is None:
+            items = self.plan(inputs, output, recursive=recursive, format=format, shard=shard)
+        return run_batch(lambda item: self.upscaler_for(item.model).luma, list(items), options, on_event, cancel,
+                         skip_existing)
 
     def close(self) -> None:
         for upscaler in self._loaded.values():

@@ -23,6 +23,7 @@ from sesr_core.jobs import (
     Progress,
     ignore_events,
 )
+from sesr_core.runtime.complete_output import image_output_done
 from sesr_core.runtime.image_job import ImageOptions, ensure_folder, format_of, output_name, upscale_image_file
 from sesr_core.runtime.luma import LumaNetwork
 from sesr_core.runtime.preflight import read_header
@@ -30,10 +31,13 @@ from sesr_core.runtime.preflight import read_header
 
 @dataclass(frozen=True)
 class BatchItem:
-    """One image of a batch; ``model`` and ``reason`` say which catalog model ``--model auto`` chose for it, and why."""
+    """One input and its output; ``key`` is the input's path relative to the folder it was found in (its name when
+    given directly), which decides its ``--shard``; ``model`` and ``reason`` say which catalog model ``--model auto``
+    chose for it, and why."""
 
     source: Path
     destination: Path
+    key: str = ""
     model: str | None = None
     reason: str = ""
 
@@ -46,6 +50,7 @@ class BatchResult:
     failed: list[tuple[Path, str]] = field(default_factory=list)
     cancelled: bool = False
     seconds: float = 0.0
+    skipped: list[Path] = field(default_factory=list)  # outputs a previous run had already completed
 
     @property
     def ok(self) -> bool:
@@ -53,7 +58,8 @@ class BatchResult:
 
     def to_dict(self) -> dict:
         return {"written": [str(p) for p in self.written], "failed": {str(p): r for p, r in self.failed},
-                "cancelled": self.cancelled, "seconds": round(self.seconds, 3)}
+                "cancelled": self.cancelled, "seconds": round(self.seconds, 3),
+                "skipped": [str(p) for p in self.skipped]}
 
 
 def plan_batch(inputs: Sequence[str | Path], scale: int, output: str | Path | None = None,
@@ -62,7 +68,7 @@ def plan_batch(inputs: Sequence[str | Path], scale: int, output: str | Path | No
     if not inputs:
         raise SesrError("Give at least one image file or folder to upscale.")
     out = Path(output) if output is not None else None
-    sources: list[tuple[Path, Path]] = []  # (image, folder its output goes to)
+    sources: list[tuple[Path, Path, str]] = []  # (image, folder its output goes to, shard key)
     for raw in inputs:
         path = Path(raw)
         if path.is_dir():
@@ -71,28 +77,31 @@ def plan_batch(inputs: Sequence[str | Path], scale: int, output: str | Path | No
                 hint = "" if recursive else " (add --recursive to look in sub-folders)"
                 raise SesrError(f"The folder '{path}' holds no PNG, JPEG, WebP, TIFF or BMP images{hint}.")
             base = out if out is not None else path.parent / f"{path.name}_x{scale}"
-            sources += [(image, base / image.parent.relative_to(path)) for image in images]
+            sources += [(image, base / image.parent.relative_to(path), image.relative_to(path).as_posix())
+                        for image in images]
         else:  # a file, or a missing path that will fail on its own while the batch goes on
-            sources.append((path, out if out is not None else path.parent))
+            sources.append((path, out if out is not None else path.parent, path.name))
     if out is not None and format_of(out) is not None and not out.is_dir():
         if len(sources) != 1:
             raise SesrError(f"The output '{out}' names one file but {len(sources)} images were given; give a "
                             "folder with -o instead.")
         if fmt and format_of(out) != fmt.lower():
             raise SesrError(f"The output '{out}' is not a {fmt.upper()} file name; change its suffix or --format.")
-        return [BatchItem(sources[0][0], out)]
-    return [BatchItem(source, folder / output_name(source, scale, fmt)) for source, folder in sources]
+        return [BatchItem(sources[0][0], out, sources[0][2])]
+    return [BatchItem(source, folder / output_name(source, scale, fmt), key) for source, folder, key in sources]
 
 
 NetworkForItem = Callable[[BatchItem], LumaNetwork]
 
 
 def run_batch(network: LumaNetwork | NetworkForItem, items: Sequence[BatchItem], options: ImageOptions | None = None,
-              on_event: EventCallback = ignore_events, cancel: CancelToken | None = None) -> BatchResult:
+              on_event: EventCallback = ignore_events, cancel: CancelToken | None = None,
+              skip_existing: bool = False) -> BatchResult:
     """Upscale every item; a failed file is reported and skipped, a cancel stops the batch after cleaning up.
 
-    ``network`` is one network for every item, or a function giving each item its own (``--model auto``).
-    """
+    ``network`` is one network for every item, or a function giving each item its own (``--model auto``). With
+    ``skip_existing`` (and without ``options.overwrite``) an output that is already a complete upscale of its input
+    is left as it is and listed in ``skipped``: a re-run finishes only what is missing."""
     network_for = network if callable(network) else lambda _item: network
     options = options or ImageOptions()
     cancel = cancel or CancelToken()
@@ -111,6 +120,11 @@ def run_batch(network: LumaNetwork | NetworkForItem, items: Sequence[BatchItem],
         try:
             cancel.raise_if_cancelled()
             _claim(claimed, item)
+            if skip_existing and not options.overwrite and \
+                    image_output_done(item.source, item.destination, network_for(item).scale):
+                result.skipped.append(item.destination)
+                finished_pixels += size
+                continue
             ensure_folder(item.destination.parent)
             written = upscale_image_file(network_for(item), item.source, item.destination, options, cancel,
                                          progress, lambda note: on_event(LogEvent(note, "warning")))

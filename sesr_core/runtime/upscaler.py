@@ -21,6 +21,7 @@ from sesr_core.runtime.engine_choice import EngineChoice, choose_engine
 from sesr_core.runtime.image_job import ImageOptions, ensure_folder, upscale_image_file
 from sesr_core.runtime.image_upscale import TileProgress, upscale_pixels
 from sesr_core.runtime.luma import LumaNetwork
+from sesr_core.runtime.shard import Shard, select_shard
 from sesr_core.runtime.sr_model import SRModel
 from sesr_core.thread_count import check_threads
 
@@ -117,18 +118,24 @@ class Upscaler:
                                   on_note)
 
     def plan(self, inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[str] | None = None, *,
-             recursive: bool = False, format: str | None = None) -> list[BatchItem]:
-        """Where each input image's output would go (see :func:`~sesr_core.runtime.batch.plan_batch`)."""
-        return plan_batch([Path(p) for p in inputs], self.scale, output, recursive, format)
+             recursive: bool = False, format: str | None = None, shard: Shard | None = None) -> list[BatchItem]:
+        """Where each input image's output would go (see :func:`~sesr_core.runtime.batch.plan_batch`); only the
+        images of ``shard`` when one is given."""
+        items = plan_batch([Path(p) for p in inputs], self.scale, output, recursive, format)
+        return select_shard(items, [item.key for item in items], shard)
 
     def upscale_files(self, inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[str] | None = None,
                       *, recursive: bool = False, format: str | None = None, quality: int | None = None,
                       overwrite: bool = False, cancel: CancelToken | None = None,
-                      on_event: EventCallback = ignore_events) -> BatchResult:
-        """Upscale image files and folders; failed files are listed in the result and the batch goes on."""
+                      on_event: EventCallback = ignore_events, shard: Shard | None = None,
+                      skip_existing: bool = False, items: Sequence[BatchItem] | None = None) -> BatchResult:
+        """Upscale image files and folders; failed files are listed in the result and the batch goes on.
+
+        ``shard`` takes only its part of the inputs; ``skip_existing`` leaves outputs that are already complete."""
         options = ImageOptions(format, quality, overwrite)
-        items = self.plan(inputs, output, recursive=recursive, format=format)
-        return run_batch(self.luma, items, options, on_event, cancel)
+        if items is None:
+            items = self.plan(inputs, output, recursive=recursive, format=format, shard=shard)
+        return run_batch(self.luma, list(items), options, on_event, cancel, skip_existing)
 
     # ------------------------------------------------------------------------------------------------- video
 

@@ -55,9 +55,13 @@ class RunFolder:
             if not self.spec.is_file():
                 raise SesrError(f"Cannot resume '{self.root}': it is not a training run folder (no spec.json).")
             return
+        self.check_free()
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def check_free(self) -> None:
+        """A new run needs a folder that is missing or empty."""
         if self.root.exists() and any(self.root.iterdir()):
             raise SesrError(f"The run folder '{self.root}' already holds files; pick a new --out or add --resume.")
-        self.root.mkdir(parents=True, exist_ok=True)
 
     def remove_temporaries(self) -> None:
         """Delete half-saved checkpoints (TensorFlow's ``ckpt-N_temp`` folders) and the state's temporary files."""

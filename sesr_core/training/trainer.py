@@ -7,7 +7,10 @@ keeps rolling checkpoints (model + optimiser, so the schedule resumes exactly) a
 
 from __future__ import annotations
 
+import gc
 import shutil
+import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +20,6 @@ import numpy as np
 
 from sesr_core.errors import CancelledError, SesrError
 from sesr_core.evaluation import EvalResult, evaluate, evaluate_bicubic
-from sesr_core.file_kinds import why_not_a_folder
 from sesr_core.jobs import (
     ArtefactEvent,
     CancelToken,
@@ -33,22 +35,25 @@ from sesr_core.pairs import ImagePair, load_eval_pairs
 from sesr_core.presets import start_from_description
 from sesr_core.training._tf import keras, tf
 from sesr_core.training.calibration import calibration_pairs
-from sesr_core.training.data import (
-    collect_image_files,
-    degraded_patch_dataset,
-    load_hr_images,
-    load_pairs,
-    patch_dataset,
+from sesr_core.training.cluster import (
+    LOST_TASK_ERRORS,
+    chief_variables,
+    lost_task_error,
+    scratch_folder,
+    strategy_role,
+    tasks_failing,
 )
+from sesr_core.training.data import degraded_patch_dataset, load_hr_images, load_pairs, patch_dataset
 from sesr_core.training.degrade import MARGIN as DEGRADE_MARGIN
 from sesr_core.training.disk_errors import disk_problem
 from sesr_core.training.network import build_training_model, collapsed_from_training
 from sesr_core.training.optim import current_learning_rate, learning_rate_schedule, make_optimizer
 from sesr_core.training.qat import calibrate_activation_ranges, freeze_activation_ranges, quantize_collapsed_model
 from sesr_core.training.range_search import refine_activation_ranges
-from sesr_core.training.resume import resumed_spec
 from sesr_core.training.run_folder import RunFolder
+from sesr_core.training.run_start import start_run
 from sesr_core.training.spec import TrainSpec
+from sesr_core.training.tf_config import ClusterRole, cluster_role
 from sesr_core.training.transfer import restore_fp32_model, transfer_weights
 
 HISTORY_EVERY = 10
@@ -59,24 +64,31 @@ def make_strategy(name: str) -> tf.distribute.Strategy:
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
     if name == "multi-worker":
-        return tf.distribute.MultiWorkerMirroredStrategy()
+        global _multi_worker
+        if _multi_worker is None:  # TensorFlow joins a process to its cluster once
+            cluster_role()  # a malformed TF_CONFIG is the user's to fix: say so before TensorFlow fails on it
+            on_sigterm = signal.getsignal(signal.SIGTERM)
+            _multi_worker = tf.distribute.MultiWorkerMirroredStrategy()
+            if callable(on_sigterm) and threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGTERM, on_sigterm)  # TensorFlow's preemption notifier took SIGTERM over
+        return _multi_worker
     return tf.distribute.get_strategy()
 
 
-def worker_run_dir(run_dir: Path, strategy: tf.distribute.Strategy) -> Path:
-    """Where this process writes: the run folder for the chief, ``run_dir/workers/N`` for other multi-worker tasks.
+_multi_worker: tf.distribute.MultiWorkerMirroredStrategy | None = None
 
-    Every multi-worker task must save checkpoints (saving is a collective operation), but only the chief's copy is
-    the run; the others keep theirs apart so that the files never collide.
-    """
-    resolver = getattr(strategy, "cluster_resolver", None)
-    task_type = getattr(resolver, "task_type", None)
-    if not task_type or task_type == "chief":
-        return run_dir
-    has_chief = "chief" in resolver.cluster_spec().as_dict()
-    if task_type == "worker" and resolver.task_id == 0 and not has_chief:
-        return run_dir
-    return run_dir / "workers" / f"{task_type}-{resolver.task_id}"
+
+def wait_for_cluster() -> None:
+    """In a multi-worker run, wait until every task gets here (the chief once it has exported), so that no task
+    leaves the cluster while another still belongs to it; at once otherwise."""
+    if _multi_worker is None:
+        return
+    role = strategy_role(_multi_worker)
+    try:
+        tasks_failing(_multi_worker, role, False)
+    except LOST_TASK_ERRORS:
+        raise SesrError(f"The chief ({role.chief_name}) stopped before it finished the run's export; see its "
+                        "output (its run folder has the trained checkpoints: export them with sesr export).") from None
 
 
 def predict_y(model: keras.Model) -> Callable[[np.ndarray], np.ndarray]:
@@ -91,6 +103,7 @@ class _Context:
     emit: EventCallback
     cancel: CancelToken
     strategy: tf.distribute.Strategy
+    role: ClusterRole
     train_pairs: list[ImagePair] | list[tuple[str, np.ndarray]]
     val_pairs: list[ImagePair]
     started: float
@@ -112,61 +125,62 @@ def train(spec: TrainSpec, run_dir: str | Path, on_event: EventCallback = ignore
     shorten it (not to before its last checkpoint).
     Raises :class:`SesrError` (after a FailedEvent) for user errors; a cancel ends with a checkpoint and a
     FinishedEvent(cancelled=True).
+
+    Multi-worker: only the chief uses ``run_dir``; every other task takes the chief's spec and state, trains in
+    lock-step in a temporary folder of its own, and returns a summary with ``chief`` False.
     """
     strategy = make_strategy(spec.strategy)
-    run = RunFolder(worker_run_dir(Path(run_dir), strategy))
+    role = strategy_role(strategy)
     cancel = cancel or CancelToken()
+    if role.is_chief:
+        return _train_as(role, strategy, spec, RunFolder(Path(run_dir)), on_event, cancel, resume)
+    with scratch_folder(role) as scratch:
+        return _train_as(role, strategy, spec, RunFolder(scratch), on_event, cancel, resume)
+
+
+def _train_as(role: ClusterRole, strategy: tf.distribute.Strategy, spec: TrainSpec, run: RunFolder,
+              on_event: EventCallback, cancel: CancelToken, resume: bool) -> dict:
     created = False
     try:
-        if resume:
-            run.create(resume=True)
-            run.remove_temporaries()  # what a killed run left: a half-saved checkpoint, a state.json temporary
-            spec = resumed_spec(TrainSpec.load(run.root), spec, run.read_state(), run.root)
-        _check_inputs(spec)
-        if not resume:
-            created = not run.root.exists()
-            run.create(resume=False)
-        spec.save(run.root)
-        context = _prepare(spec, run, strategy, on_event, cancel)
+        spec, created = start_run(role, strategy, spec, run, resume)
+        context = _prepare(spec, run, strategy, role, on_event, cancel)
         summary = _run_phases(context)
     except CancelledError:
-        on_event(FinishedEvent({"run_dir": str(run.root)}, cancelled=True))
-        return {"run_dir": str(run.root), "cancelled": True}
+        on_event(FinishedEvent({"run_dir": str(run.root), "chief": role.is_chief}, cancelled=True))
+        return {"run_dir": str(run.root), "cancelled": True, "chief": role.is_chief}
     except Exception as err:
         disk = disk_problem(run.root, err)
         if disk is not None:
             run.remove_temporaries()
             on_event(FailedEvent(disk))
             raise SesrError(disk) from None
-        reason = str(err) if isinstance(err, SesrError) else \
+        lost = role.num_tasks > 1 and isinstance(err, LOST_TASK_ERRORS)
+        failure = lost_task_error(role, run.root, err) if lost else err
+        reason = str(failure) if isinstance(failure, SesrError) else \
             f"Training failed ({type(err).__name__}: {err}); see {run.log} for details."
         if created and not run.checkpoints("fp32").exists():
             shutil.rmtree(run.root, ignore_errors=True)  # nothing worth keeping: leave no half-made run behind
         elif run.root.is_dir():
             run.log_line(f"[error] {reason}")
         on_event(FailedEvent(reason))
+        if lost:
+            raise failure from None
         raise
     on_event(FinishedEvent(summary))
     return summary
 
 
-def _check_inputs(spec: TrainSpec) -> None:
-    """Fail before anything is written when a folder the spec names is missing or empty."""
-    collect_image_files(spec.data_dirs)
-    if spec.val_dir and not Path(spec.val_dir).is_dir():
-        raise SesrError(f"The validation folder '{spec.val_dir}' {why_not_a_folder(spec.val_dir)}; check --val.")
-    if spec.init_from:
-        if not (Path(spec.init_from) / "spec.json").is_file():
-            raise SesrError(f"'{spec.init_from}' is not a training run folder; check --init-from.")
-        start_from_description(TrainSpec.load(Path(spec.init_from)).model, spec.model)
-
-
-def _prepare(spec: TrainSpec, run: RunFolder, strategy: tf.distribute.Strategy, emit: EventCallback,
-             cancel: CancelToken) -> _Context:
-    context = _Context(spec, run, emit, cancel, strategy, [], [], time.monotonic(),
+def _prepare(spec: TrainSpec, run: RunFolder, strategy: tf.distribute.Strategy, role: ClusterRole,
+             emit: EventCallback, cancel: CancelToken) -> _Context:
+    context = _Context(spec, run, emit, cancel, strategy, role, [], [], time.monotonic(),
                        float(run.read_state().get("elapsed_seconds", 0.0)))
-    context.log(f"Run {run.root}: {spec.model.name}, {spec.total_steps} steps "
+    run_name = run.root if role.is_chief else run.read_state().get("chief_run_dir")
+    context.log(f"Run {run_name}: {spec.model.name}, {spec.total_steps} steps "
                 f"({spec.steps} fp32{f' + {spec.qat_steps} QAT' if spec.qat else ''}), strategy {spec.strategy}.")
+    if role.num_tasks > 1:
+        context.log(f"This is {role.name} of a cluster of {role.num_tasks} tasks; " +
+                    ("it writes the run folder." if role.is_chief else
+                     f"the chief ({role.chief_name}) writes the run folder, this task keeps no files."))
 
     def warn(message: str) -> None:
         context.log(message, "warning")
@@ -181,7 +195,7 @@ def _prepare(spec: TrainSpec, run: RunFolder, strategy: tf.distribute.Strategy, 
                                          warn=warn, cancel=cancel)
         context.log(f"Training on {len(context.train_pairs)} images from {', '.join(spec.data_dirs)}.")
     cancel.raise_if_cancelled()
-    if spec.val_dir:
+    if spec.val_dir and role.is_chief:
         context.val_pairs = load_eval_pairs(spec.val_dir, spec.model.scale, degradation=spec.val_degradation)
         if spec.val_degrade:
             context.log(f"Validation LR images degraded by {spec.val_degrade}.")
@@ -193,7 +207,8 @@ def _prepare(spec: TrainSpec, run: RunFolder, strategy: tf.distribute.Strategy, 
 def _run_phases(context: _Context) -> dict:
     spec, run = context.spec, context.run
     fp32_model = _fp32_phase(context)
-    summary = {"run_dir": str(run.root), "model": spec.model.name, "steps": spec.total_steps}
+    summary = {"run_dir": str(run.root), "model": spec.model.name, "steps": spec.total_steps,
+               "chief": context.role.is_chief}
     if spec.qat and spec.qat_steps > 0:
         _qat_phase(context, fp32_model)
     run.write_state(elapsed_seconds=context.elapsed(), finished=True)
@@ -213,13 +228,15 @@ def _fp32_phase(context: _Context) -> keras.Model:
                                           spec.final_lr_fraction)
         optimizer = make_optimizer(schedule)
         optimizer.build(model.trainable_variables)
-    restored = _restore_latest(context, "fp32", model, optimizer)
+    chief = context.role.is_chief
+    restored = chief and _restore_latest(context, "fp32", model, optimizer)
+    if not restored and chief and spec.init_from:
+        source, source_spec = restore_fp32_model(spec.init_from)
+        copied = transfer_weights(source, source_spec.model, model, spec.model)
+        how = start_from_description(source_spec.model, spec.model)
+        context.log(f"Initialised {len(copied)} layers from {spec.init_from} ({how}): {', '.join(copied)}.")
+    restored = chief_variables(context.strategy, context.role, model.variables + optimizer.variables, restored)
     if not restored:
-        if spec.init_from:
-            source, source_spec = restore_fp32_model(spec.init_from)
-            copied = transfer_weights(source, source_spec.model, model, spec.model)
-            how = start_from_description(source_spec.model, spec.model)
-            context.log(f"Initialised {len(copied)} layers from {spec.init_from} ({how}): {', '.join(copied)}.")
         _save(context, "fp32", model, optimizer, 0)
     _loop(context, "fp32", model, optimizer, first_step=0, last_step=spec.steps)
     return model
@@ -233,9 +250,13 @@ def _qat_phase(context: _Context, fp32_model: keras.Model) -> None:
         schedule = learning_rate_schedule("cosine", spec.qat_learning_rate, spec.qat_steps, 0, 0.1)
         optimizer = make_optimizer(schedule)
         optimizer.build(quantized.trainable_variables)
-    if not _restore_latest(context, "qat", quantized, optimizer):
+    chief = context.role.is_chief
+    restored = chief and _restore_latest(context, "qat", quantized, optimizer)
+    if not restored and chief:
         batches = [lr.numpy() for lr, _ in _training_dataset(context, spec.seed + 7919).take(4)]
         calibrate_activation_ranges(quantized, collapsed, batches)
+    restored = chief_variables(context.strategy, context.role, quantized.variables + optimizer.variables, restored)
+    if not restored:
         context.log("Quantisation-aware fine-tuning starts from ranges calibrated on 4 training batches.")
         _save(context, "qat", quantized, optimizer, spec.steps)
     freeze_at = spec.total_steps - spec.frozen_range_steps
@@ -243,9 +264,11 @@ def _qat_phase(context: _Context, fp32_model: keras.Model) -> None:
     if spec.frozen_range_steps == 0:
         return
     if not context.run.read_state().get("qat_ranges_refined"):
-        refinement = refine_activation_ranges(quantized, calibration_pairs(spec), spec.model.scale)
-        context.log(f"Activation ranges refined on training images ({refinement.psnr_before:.3f} -> "
-                    f"{refinement.psnr_after:.3f} dB) and frozen for the last {spec.frozen_range_steps} steps.")
+        if chief:
+            refinement = refine_activation_ranges(quantized, calibration_pairs(spec), spec.model.scale)
+            context.log(f"Activation ranges refined on training images ({refinement.psnr_before:.3f} -> "
+                        f"{refinement.psnr_after:.3f} dB) and frozen for the last {spec.frozen_range_steps} steps.")
+        chief_variables(context.strategy, context.role, quantized.variables)
         _save(context, "qat", quantized, optimizer, freeze_at)
         context.run.write_state(qat_ranges_refined=True)
     freeze_activation_ranges(quantized)
@@ -311,7 +334,9 @@ def _loop(context: _Context, phase: str, model, optimizer, first_step: int, last
     rolling, best = _managers(context, phase, model, optimizer)
     best_psnr = run.read_state().get(f"best_psnr_{phase}") or -np.inf
     dataset = _training_dataset(context, spec.seed * 1_000_003 + (1 if phase == "qat" else 0), start_step=step)
-    iterator = iter(strategy.experimental_distribute_dataset(dataset))
+    options = tf.data.Options()  # in a cluster each task takes its part of every global batch
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    iterator = iter(strategy.experimental_distribute_dataset(dataset.with_options(options)))
     train_step = _make_train_step(model, optimizer, strategy, spec.batch_size)
 
     def save(at: int) -> None:
@@ -321,13 +346,16 @@ def _loop(context: _Context, phase: str, model, optimizer, first_step: int, last
 
     window_start, window_steps = time.monotonic(), 0
     rate = 0.0
+    in_cluster = context.role.num_tasks > 1
     while step < last_step:
-        if context.cancel.cancelled:
+        stop_asked = context.cancel.cancelled
+        if stop_asked and not in_cluster:
             save(step)
             context.log(f"Stopped at step {step}; resume with --resume {run.root}.")
             raise CancelledError()
         learning_rate = current_learning_rate(optimizer)
-        loss = float(train_step(iterator))
+        total_loss, stops = train_step(iterator, tf.constant(float(stop_asked)))
+        loss = float(total_loss)
         if not np.isfinite(loss):
             raise SesrError(f"Training diverged at step {step} (loss {loss}); lower the learning rate and start again.")
         step += 1
@@ -346,26 +374,57 @@ def _loop(context: _Context, phase: str, model, optimizer, first_step: int, last
             if result.mean_psnr > best_psnr:
                 best_psnr = result.mean_psnr
                 best.save(checkpoint_number=step)
-        if step % spec.checkpoint_every == 0 or step == last_step:
+        stopping = float(stops) > 0  # a task of the cluster was cancelled: every task stops at this step
+        if step % spec.checkpoint_every == 0 or step == last_step or stopping:
             save(step)
+        if stopping and step < last_step:
+            iterator = None
+            _drop_input_buffers(in_cluster)
+            tasks_failing(strategy, context.role, False)  # then all tasks leave together
+            _log_cluster_stop(context, step, asked_here=context.cancel.cancelled)
+            raise CancelledError()
+    iterator = None
+    _drop_input_buffers(in_cluster)
+
+
+def _drop_input_buffers(in_cluster: bool) -> None:
+    """Free a finished distributed iterator now, while every task is still there: freed after another task has
+    left (at exit, by the garbage collector), its buffers wait minutes for that task."""
+    if in_cluster:
+        gc.collect()
+
+
+def _log_cluster_stop(context: _Context, step: int, asked_here: bool) -> None:
+    where = "here" if asked_here else "on another task"
+    if context.role.is_chief:
+        context.log(f"Stopped at step {step} (asked {where}); resume with --resume {context.run.root} on every task.")
+    else:
+        chief_run = context.run.read_state().get("chief_run_dir")
+        context.log(f"Stopped at step {step} (asked {where}); the chief saved the run in {chief_run}: resume with "
+                    "--resume on every task.")
 
 
 def _make_train_step(model, optimizer, strategy, global_batch: int):
-    """A compiled step: L1 loss averaged over the global batch, gradients applied on every replica."""
+    """A compiled step: L1 loss averaged over the global batch, gradients applied on every replica.
 
-    def replica_step(lr, hr):
+    It returns the loss and the number of replicas whose task asked to stop (``stop`` 1.0), summed over the cluster
+    in the loss's all-reduce, so that every task learns of a cancel at the same step.
+    """
+
+    def replica_step(lr, hr, stop):
         with tf.GradientTape() as tape:
             sr = model(lr, training=True)
             per_example = tf.reduce_mean(tf.abs(sr - hr), axis=[1, 2, 3])
             loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch)
         gradients = tape.gradient(loss, model.trainable_variables)
         optimizer.apply_gradients(zip(gradients, model.trainable_variables, strict=True))
-        return loss
+        return tf.stack([loss, stop])
 
     @tf.function
-    def step(iterator):
+    def step(iterator, stop):
         lr, hr = next(iterator)
-        losses = strategy.run(replica_step, args=(lr, hr))
-        return strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
+        totals = strategy.reduce(tf.distribute.ReduceOp.SUM, strategy.run(replica_step, args=(lr, hr, stop)),
+                                 axis=None)
+        return totals[0], totals[1]
 
     return step
