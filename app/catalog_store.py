@@ -37,8 +37,8 @@ class CatalogStore(QObject):
         return next((e for e in self._entries if e.name == name), None)
 
     def preferred(self, scale: int, name: str = "") -> CatalogEntry | None:
-        """The named model if it has this scale, else the default for the scale, else the first one."""
+        """The named model if it has this scale, else the default clean model for the scale, else the first one."""
         choices = self.entries(scale)
         return (next((e for e in choices if e.name == name), None)
-                or next((e for e in choices if e.default), None)
+                or next((e for e in choices if e.default and e.purpose == "clean"), None)
                 or (choices[0] if choices else None))

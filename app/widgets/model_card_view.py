@@ -34,7 +34,8 @@ def card_html(entry: CatalogEntry) -> str:
     training = card.get("training") or {}
     quant = card.get("quantization") or {}
     evaluation = card.get("evaluation") or {}
-    source = "shipped" + (" (default for its scale)" if entry.default else "") if entry.shipped else "your model"
+    source = "shipped" + (f" (default {entry.purpose} model for its scale)" if entry.default else "") \
+        if entry.shipped else "your model"
     shape = f"m={model['m']}, f={model['f']}, p={model['p']}, {model.get('activation', '')}" if model else None
     overview = _rows([
         ("Preset", entry.preset), ("Scale", f"×{entry.scale}"), ("Precision", entry.precision), ("Shape", shape),

@@ -35,7 +35,7 @@ def add_model_arguments(parser) -> None:
     parser.add_argument("--scale", type=int, choices=(2, 4),
                         help="upscaling factor (default: the model's, or 2 with the default model)")
     parser.add_argument("--model", metavar="auto|NAME|PATH",
-                        help="auto (default): per file, the photo model for JPEGs below quality 90, lossy WebP and "
+                        help="auto (default): per file, the photo model for JPEGs below quality 95, lossy WebP and "
                         "low-rate video, else the clean model of the scale; or a model name from 'sesr models' or a "
                         ".tflite file")
     parser.add_argument("--threads", type=threads_argument, metavar="N",

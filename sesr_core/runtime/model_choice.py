@@ -19,8 +19,8 @@ from sesr_core.errors import ModelError
 from sesr_core.runtime.input_quality import InputQuality, image_quality, video_quality
 
 AUTO = "auto"
-JPEG_PHOTO_BELOW = 90
-VIDEO_PHOTO_BELOW_BPP = 0.25
+JPEG_PHOTO_BELOW = 95
+VIDEO_PHOTO_BELOW_BPP = 0.3
 
 
 @dataclass(frozen=True)

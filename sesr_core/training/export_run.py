@@ -118,6 +118,7 @@ def export_run(run_dir: str | Path, precision: str, out_path: str | Path | None 
         "qat_steps": max(0, trained - spec.steps) if method == "qat" else 0,
         "batch_size": spec.batch_size, "patch_size": spec.patch_size, "learning_rate": spec.learning_rate,
         "lr_schedule": spec.lr_schedule, "linear_block": spec.linear_block, "hr_rescales": list(spec.hr_rescales),
+        "degrade": spec.degrade,
         "init_from": Path(spec.init_from).name if spec.init_from else None,
         "checkpoint": which, "trained_steps": trained,
         "wall_time_seconds": round(float(state.get("elapsed_seconds", 0.0)), 1),
