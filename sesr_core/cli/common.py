@@ -65,3 +65,17 @@ class ProgressLine:
             self.stream.write("\n")
             self.stream.flush()
             self._width = 0
+
+
+def report_batch(result, count: int, noun: str) -> int:
+    """Print a batch's summary (written, already done, failed with each reason) and return the exit status."""
+    summary = f"{len(result.written)} of {count} {noun} written in {format_duration(result.seconds)}"
+    if result.skipped:
+        summary += f" ({len(result.skipped)} already done)"
+    if not result.failed:
+        print(summary + ".")
+        return 0
+    print(f"{summary}; {len(result.failed)} failed:", file=sys.stderr)
+    for _source, reason in result.failed:
+        print(f"  {reason}", file=sys.stderr)  # each reason names its file
+    return 1

@@ -7,7 +7,7 @@ import json
 import sys
 import time
 
-from sesr_core.cli.common import ProgressLine, format_duration
+from sesr_core.cli.common import ProgressLine, format_duration, report_batch
 from sesr_core.jobs import ArtefactEvent, LogEvent, Progress
 from sesr_core.thread_count import max_threads, threads_argument
 
@@ -154,13 +154,4 @@ def run(args) -> int:
         for item in items:
             print(json.dumps(file_report(item, upscaler, result)))
         return 1 if result.failed else 0
-    summary = f"{len(result.written)} of {len(items)} images written in {format_duration(result.seconds)}"
-    if result.skipped:
-        summary += f" ({len(result.skipped)} already done)"
-    if not result.failed:
-        print(summary + ".")
-        return 0
-    print(f"{summary}; {len(result.failed)} failed:", file=sys.stderr)
-    for _source, reason in result.failed:
-        print(f"  {reason}", file=sys.stderr)  # each reason names its file
-    return 1
+    return report_batch(result, len(items), "images")

@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from sesr_core.cli.common import ProgressLine, format_duration
+from sesr_core.cli.common import ProgressLine, format_duration, report_batch
 from sesr_core.cli.upscale_cmd import add_model_arguments, add_shard_arguments, print_engine_note, progress_text
 from sesr_core.jobs import LogEvent, Progress
 from sesr_core.stop_signals import cancelled_exit_status
@@ -132,13 +132,4 @@ def _run_batch(args, upscalers: VideoUpscalers, progress: ProgressLine, on_event
         print("Stopped; the video being upscaled was not written (a re-run with --skip-existing finishes the rest).",
               file=sys.stderr)
         return cancelled_exit_status()
-    summary = f"{len(result.written)} of {len(items)} videos written in {format_duration(result.seconds)}"
-    if result.skipped:
-        summary += f" ({len(result.skipped)} already done)"
-    if not result.failed:
-        print(summary + ".")
-        return 0
-    print(f"{summary}; {len(result.failed)} failed:", file=sys.stderr)
-    for _source, reason in result.failed:
-        print(f"  {reason}", file=sys.stderr)
-    return 1
+    return report_batch(result, len(items), "videos")
