@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.doc_section import DOC, machine  # noqa: E402
 
 SECTION = "## Desktop bundle"
-SIZE_TARGET_MB = 300
+SIZE_TARGET_MB = 400  # issue 12: with OpenVINO's CPU plugin, core and TFLite frontend
 STARTUP_TARGET_S = 3.0
 # Which top-level entries of _internal/ belong to which package (auditwheel's vendored .libs folders included)
 PARTS = {
@@ -42,6 +42,7 @@ PARTS = {
     "Qt (PySide6)": ("PySide6", "shiboken6", "libpyside6", "libshiboken6"),
     "NumPy + OpenBLAS": ("numpy", "numpy.libs"),
     "LiteRT": ("ai_edge_litert", "libpywrap_litert"),
+    "OpenVINO (core, CPU plugin, TFLite frontend, TBB)": ("openvino", "libopenvino", "libtbb", "libhwloc"),
     "Pillow": ("PIL", "pillow.libs"),
     "Python": ("libpython", "python3", "base_library.zip", "lib-dynload"),
     "models, samples, icons": ("resources",),

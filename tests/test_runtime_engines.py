@@ -152,13 +152,15 @@ def test_info_engines_reports_each_engine_and_autos_pick(home, capsys):
 STRESS = textwrap.dedent("""
     import numpy as np
     from sesr_core.catalog import default_model
+    from sesr_core.runtime.luma import LumaNetwork
     from sesr_core.runtime.sr_model import SRModel
 
     model = SRModel(default_model(2).path, threads=2, engine="litert")
+    luma = LumaNetwork(model)
     rng = np.random.default_rng(7)
     sizes = {(int(h), int(w)) for h, w in rng.integers(8, 140, size=(400, 2))}
     for height, width in sorted(sizes, key=lambda s: rng.random()):
-        out = model.upscale_y(rng.random((height, width), dtype=np.float32))
+        out = luma.upscale_float(rng.random((height, width), dtype=np.float32) * 255)
         assert out.shape == (2 * height, 2 * width)
     print(len(sizes), model.engine.created, model.engine.allocations)
 """)

@@ -11,6 +11,7 @@ can deadlock in ``pthreadpool_destroy`` when that happens often.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 from pathlib import Path
 from typing import Protocol
@@ -50,12 +51,19 @@ def check_engine_name(name: str | None, source: str = "--engine") -> str:
 
 
 def engine_version(name: str) -> str | None:
-    """The installed version of an engine's Python package, or None when it cannot be imported."""
+    """The installed version of an engine's Python package, or None when it cannot be found. Cheap: the package
+    is looked up, not imported (importing OpenVINO takes a second), unless its metadata is missing (a bundle)."""
+    module = "openvino" if name == "openvino" else _litert_module()
     try:
-        if name == "openvino":
-            return importlib.import_module("openvino").__version__.split("-")[0]
-        module = importlib.import_module(_litert_module())
-        return getattr(module, "__version__", None) or _distribution_version("ai-edge-litert") or "unknown"
+        if importlib.util.find_spec(module) is None:
+            return None
+    except (ImportError, ValueError):  # ValueError: hidden (sys.modules[module] is None)
+        return None
+    version = _distribution_version(_DISTRIBUTIONS.get(module, module))
+    if version:
+        return version
+    try:
+        return str(getattr(importlib.import_module(module), "__version__", "unknown")).split("-")[0]
     except ImportError:
         return None
 
@@ -84,11 +92,13 @@ def open_engine(name: str, path: Path, content: bytes, threads: int) -> Engine:
     raise SesrError(f"Unknown inference engine '{name}'; use one of {', '.join(ENGINES)}.")
 
 
+_DISTRIBUTIONS = {"openvino": "openvino", "ai_edge_litert": "ai-edge-litert", "tflite_runtime": "tflite-runtime"}
+
+
 def _litert_module() -> str:
     try:
-        importlib.import_module("ai_edge_litert")
-        return "ai_edge_litert"
-    except ImportError:
+        return "ai_edge_litert" if importlib.util.find_spec("ai_edge_litert") is not None else "tflite_runtime"
+    except (ImportError, ValueError):
         return "tflite_runtime"
 
 

@@ -106,10 +106,10 @@ class SRModel:
         return self.engine.run(np.ascontiguousarray(tensor, dtype=self.input_dtype))
 
     def upscale_y(self, y: np.ndarray) -> np.ndarray:
-        """Upscale one Y plane (float in [0, 1], [H, W]) to [scale*H, scale*W], in padded strips of a few fixed
-        shapes (see :mod:`sesr_core.runtime.tiling`)."""
+        """Upscale one Y plane (float in [0, 1], [H, W]) to [scale*H, scale*W]: the file run as it is on the whole
+        plane, zero-padded at its edges as in training and export. This is what ``sesr eval`` and the model cards
+        measure; the upscaling paths (:class:`~sesr_core.runtime.luma.LumaNetwork`) run padded strips instead,
+        which differ only within the receptive field of the image's edges."""
         if y.ndim != 2:
             raise ValueError("upscale_y expects a single [H, W] plane.")
-        from sesr_core.runtime.luma import run_in_tiles
-
-        return self.dequantize_output(run_in_tiles(self, self.quantize_input(y), self.receptive_radius))
+        return self.dequantize_output(self.run_raw(self.quantize_input(y)))
