@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import time
 from pathlib import Path
@@ -145,6 +146,8 @@ def run(args) -> int:
     blocked = folder_problem(args.out)
     if blocked:
         raise SesrError(f"Cannot use '{args.out}' as a run folder: {blocked}; choose another --out.")
+    if importlib.util.find_spec("sesr_core.training") is None:  # the lite bundle: say how to get the trainer
+        require_training()
     from sesr_core.training.spec import TrainSpec
     from sesr_core.training.tf_config import cluster_role
 
