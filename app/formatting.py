@@ -66,4 +66,6 @@ def model_summary(entry: CatalogEntry) -> str:
 def model_description(entry: CatalogEntry) -> str:
     """'int8 · M5 · 13.5k MACs per pixel · 36.80 dB on Set5' (what is known of it)."""
     shape = entry.preset if entry.preset != "custom" else "custom shape"
-    return " · ".join([entry.precision, shape, *_cost_and_score(entry, "MACs per pixel", "on ")])
+    extra = [entry.purpose] if entry.purpose != "clean" else []
+    extra += ["experimental"] if entry.experimental else []
+    return " · ".join([entry.precision, shape, *_cost_and_score(entry, "MACs per pixel", "on "), *extra])

@@ -100,3 +100,28 @@ def test_a_models_card_says_what_it_started_from():
             assert f"{parent['name']}: " in text and f"({parent['model']}" not in text
         else:  # a run folder: its name, then the model it holds
             assert f"{parent['name']} ({parent['model']}): " in text
+
+
+def test_experimental_and_photo_models_say_so():
+    from app.formatting import model_description
+    from app.widgets.model_card_view import card_html, table_values
+    from sesr_core.catalog import list_models
+
+    by_name = {m.name: m for m in list_models()}
+    assert "experimental" in table_values(by_name["SESR-M11-x2"])[-1]
+    assert "experimental" in card_html(by_name["SESR-M11-x2"])
+    assert model_description(by_name["SESR-M11-x2"]).endswith("experimental")
+    assert "experimental" not in table_values(by_name["SESR-M5-x2"])[-1]
+    assert model_description(by_name["SESR-M5-x2-photo"]).endswith("photo")
+
+
+def test_a_card_shows_its_bicubic_baseline_and_its_jpeg_score():
+    from app.widgets.model_card_view import card_html
+    from sesr_core.catalog import list_models
+
+    photo = next(m for m in list_models() if m.name == "SESR-M5-x2-photo")
+    html = card_html(photo)
+    degraded = photo.card["evaluation"]["degraded"]
+    assert "Bicubic" in html
+    assert f"{photo.card['evaluation']['bicubic_psnr']:.2f} dB" in html
+    assert "LR jpeg=75" in html and f"{degraded['psnr']:.2f} dB (bicubic {degraded['bicubic_psnr']:.2f})" in html

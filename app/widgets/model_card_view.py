@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from app.formatting import compact, count, duration
-from sesr_core.catalog import CatalogEntry
+from sesr_core.catalog import SHARPER_BY_DB, CatalogEntry
 
 
 def _rows(pairs: list[tuple[str, object]]) -> str:
@@ -36,6 +36,8 @@ def card_html(entry: CatalogEntry) -> str:
     evaluation = card.get("evaluation") or {}
     source = "shipped" + (f" (default {entry.purpose} model for its scale)" if entry.default else "") \
         if entry.shipped else "your model"
+    if entry.experimental:
+        source += f"; experimental: not {SHARPER_BY_DB:g} dB sharper than the next smaller model for its extra cost"
     shape = f"m={model['m']}, f={model['f']}, p={model['p']}, {model.get('activation', '')}" if model else None
     overview = _rows([
         ("Preset", entry.preset), ("Scale", f"×{entry.scale}"), ("Precision", entry.precision), ("Shape", shape),
@@ -65,6 +67,12 @@ def card_html(entry: CatalogEntry) -> str:
     if evaluation:
         images = evaluation.get("images") or {}
         rows = [("Mean", f"{evaluation.get('psnr', 0):.2f} dB · SSIM {evaluation.get('ssim', 0):.4f}")]
+        if evaluation.get("bicubic_psnr"):
+            rows.append(("Bicubic", f"{evaluation['bicubic_psnr']:.2f} dB"))
+        degraded = evaluation.get("degraded") or {}
+        if degraded.get("psnr"):
+            rows.append((f"LR {degraded.get('degradation', 'degraded')}",
+                         f"{degraded['psnr']:.2f} dB (bicubic {degraded.get('bicubic_psnr', 0):.2f})"))
         rows += [(name, f"{v[0]:.2f} dB · SSIM {v[1]:.4f}") for name, v in images.items()]
         parts += [f"<h4>Evaluation on {html.escape(str(evaluation.get('dataset', 'validation')))} "
                   "(Y channel, border shaved)</h4>", _rows(rows)]
@@ -76,6 +84,8 @@ def card_html(entry: CatalogEntry) -> str:
 def table_values(entry: CatalogEntry) -> list[str]:
     """The catalog table's cells for ``entry``."""
     source = ("shipped" + (", default" if entry.default else "")) if entry.shipped else "user"
+    if entry.experimental:
+        source += ", experimental"
     psnr = f"{entry.set5_psnr:.2f}" if entry.set5_psnr else "—"
     return [entry.name, f"×{entry.scale}", entry.preset, entry.precision, compact(entry.params),
             compact(entry.macs_per_pixel), psnr, source]
