@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 import threading
+
+from sesr_core.quiet_stderr import native_stderr_silenced
 
 
 def interpreter_class():
@@ -39,12 +40,5 @@ def first_allocation_quietly():
             yield
             return
         _quiet_done = True
-        sys.stderr.flush()
-        saved = os.dup(2)
-        try:
-            with open(os.devnull, "wb") as null:
-                os.dup2(null.fileno(), 2)
+        with native_stderr_silenced():
             yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
