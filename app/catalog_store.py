@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
-from sesr_core.catalog import CatalogEntry, list_models, user_models_dir
+from sesr_core.models.catalog import CatalogEntry, list_models, user_models_dir
 
 
 class CatalogStore(QObject):

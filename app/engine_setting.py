@@ -31,6 +31,6 @@ def engine_request(settings: Settings | None = None) -> str | None:
 
 def engine_status(model_path: Path | None, threads: int | None, settings: Settings | None = None) -> str:
     """``Engine: OpenVINO (auto)`` for the status bar, without measuring anything (auto's pick once measured)."""
-    from app import runtime_bridge
+    from app.jobs import runtime_bridge
 
     return "Engine: " + runtime_bridge.describe_engine(engine_request(settings), model_path, threads)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sesr_core.catalog import CatalogEntry
+from sesr_core.models.catalog import CatalogEntry
 
 
 def duration(seconds: float | None) -> str:

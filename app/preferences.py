@@ -6,8 +6,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
-from app import runtime_bridge
 from app.engine_setting import ENGINE_KEY, ENGINE_OPTIONS, engine_preference
+from app.jobs import runtime_bridge
 from app.settings import Settings
 
 AUTO_HINT = ("Automatic times each engine once per computer and model (about a second, on first use) and keeps "

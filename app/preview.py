@@ -12,10 +12,10 @@ from pathlib import Path
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QWidget
 
+from app.jobs.threads import JobRunner
+from app.jobs.upscale import run_preview
 from app.qimage import to_qimage
-from app.upscale_job import run_preview
 from app.widgets.compare_panel import ComparePanel
-from app.workers import JobRunner
 
 MAX_PREVIEW_PIXELS = 4_000_000
 

@@ -19,8 +19,8 @@ from PySide6.QtCore import QEventLoop, QPointF, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.demo_media import make_clip, sample_images
+from app.jobs.training import default_runs_dir
 from app.settings import Settings, use_settings_folder
-from app.train_job import default_runs_dir
 
 SIZE = (1360, 860)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtGui import QImage
 
-from app import runtime_bridge
+from app.jobs import runtime_bridge
 from app.qimage import thumbnail
 from sesr_core.errors import SesrError
 

@@ -36,7 +36,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.doc_section import machine, update_doc  # noqa: E402
-from sesr_core.catalog import default_model  # noqa: E402
+from sesr_core.models.catalog import default_model  # noqa: E402
 from sesr_core.runtime.cpu_info import cpu_identity  # noqa: E402
 from sesr_core.runtime.engine import ENGINES, engine_version  # noqa: E402
 from sesr_core.runtime.engine_choice import twin_of  # noqa: E402
@@ -189,7 +189,7 @@ def layer_profile(path: Path, threads: int, shape: tuple[int, int] = (288, 1938)
 
 def chroma_resize(repeats: int) -> dict:
     """The chroma bicubic of one 1938x288 photo strip: ours (Keys a = -0.75, numpy) against Pillow's (a = -0.5, C)."""
-    from sesr_core.runtime.cubic import upscale_cubic
+    from sesr_core.runtime.keys_resize import upscale_cubic
 
     plane = np.ascontiguousarray(photo(1938, 288)[..., 2], dtype=np.float32)  # a photo's blue channel
     image = Image.fromarray(plane, mode="F")

@@ -23,7 +23,7 @@ MODES = ("baseline", "forward", "step")
 def worker(form: str, mode: str, repeats: int, batch: int, patch: int) -> dict:
     import numpy as np
 
-    from sesr_core.presets import preset_config
+    from sesr_core.models.presets import preset_config
     from sesr_core.training._tf import tf
     from sesr_core.training.optim import make_optimizer
     from sesr_core.training.trainer import _make_train_step

@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sesr_core.imaging.bicubic import imresize  # noqa: E402
+from sesr_core.imaging.matlab_imresize import imresize  # noqa: E402
 from sesr_core.runtime.upscaler import Upscaler  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

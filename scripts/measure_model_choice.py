@@ -22,11 +22,11 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sesr_core.catalog import find_model  # noqa: E402
-from sesr_core.evaluation import as_8bit, score_image  # noqa: E402
-from sesr_core.imaging.bicubic import bicubic_downscale, crop_to_multiple, imresize  # noqa: E402
+from sesr_core.evaluation.pairs import y_channel  # noqa: E402
+from sesr_core.evaluation.protocol import as_8bit, score_image  # noqa: E402
 from sesr_core.imaging.degradation import jpeg_roundtrip  # noqa: E402
-from sesr_core.pairs import y_channel  # noqa: E402
+from sesr_core.imaging.matlab_imresize import bicubic_downscale, crop_to_multiple, imresize  # noqa: E402
+from sesr_core.models.catalog import find_model  # noqa: E402
 from sesr_core.runtime.sr_model import SRModel  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parents[1] / "resources" / "samples"

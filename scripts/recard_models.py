@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from sesr_core.catalog import list_models
-from sesr_core.evaluation import card_evaluation
-from sesr_core.model_card import read_card, write_card
+from sesr_core.evaluation.protocol import card_evaluation
+from sesr_core.models.card import read_card, write_card
+from sesr_core.models.catalog import list_models
 from sesr_core.runtime.sr_model import SRModel
 
 

@@ -3,17 +3,18 @@
     python scripts/rescore_models.py --hr ../shared/data/val/Set5/HR [NAME ...]
 
 Each card's ``evaluation`` block is replaced by the score of that exact file through the inference runtime, under
-the current protocol (:func:`sesr_core.evaluation.evaluate`); nothing else in the card changes. Prints old and new.
+the current protocol (:func:`sesr_core.evaluation.protocol.evaluate`); nothing else in the card changes. Prints old
+and new.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from sesr_core.catalog import list_models
-from sesr_core.evaluation import evaluate
-from sesr_core.model_card import read_card, write_card
-from sesr_core.pairs import dataset_name, load_eval_pairs
+from sesr_core.evaluation.pairs import dataset_name, load_eval_pairs
+from sesr_core.evaluation.protocol import evaluate
+from sesr_core.models.card import read_card, write_card
+from sesr_core.models.catalog import list_models
 from sesr_core.runtime.sr_model import SRModel
 
 

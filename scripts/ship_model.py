@@ -17,7 +17,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from sesr_core.catalog import RESOURCES
+from sesr_core.models.catalog import RESOURCES
 from sesr_core.training._tf import tf
 from sesr_core.training.export_run import export_run
 from sesr_core.training.run_folder import RunFolder
@@ -62,7 +62,7 @@ def write_record(run: RunFolder, record: Path) -> None:
 def set_default(name: str) -> None:
     """Make ``name`` the default model of its scale and purpose in defaults.txt (one clean and one photo default per
     scale)."""
-    from sesr_core.catalog import list_models
+    from sesr_core.models.catalog import list_models
 
     defaults_file = RESOURCES / "defaults.txt"
     current = defaults_file.read_text().split() if defaults_file.is_file() else []

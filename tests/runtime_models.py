@@ -34,7 +34,7 @@ class TinyModels:
 
 
 def _train_and_export(work: Path, out: Path, train_dir: Path, scale: int) -> None:
-    from sesr_core.presets import ModelConfig
+    from sesr_core.models.presets import ModelConfig
     from sesr_core.training.export_run import export_run
     from sesr_core.training.spec import TrainSpec
     from sesr_core.training.trainer import train
@@ -78,8 +78,8 @@ def tiny_models(tmp_path_factory, shared_data) -> TinyModels:
 @pytest.fixture(scope="session")
 def default_model_path():
     """The shipped default x2 model, when resources/models/defaults.txt names one; skips otherwise."""
-    from sesr_core.catalog import default_model, shipped_models_dir
     from sesr_core.errors import ModelError
+    from sesr_core.models.catalog import default_model, shipped_models_dir
 
     if not (shipped_models_dir() / "defaults.txt").is_file():
         pytest.skip("no shipped models yet (resources/models/defaults.txt is absent)")

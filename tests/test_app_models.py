@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from sesr_core.catalog import list_models  # noqa: E402
+from sesr_core.models.catalog import list_models  # noqa: E402
 
 pytest_plugins = ("tests.app_fixtures",)
 
@@ -72,7 +72,7 @@ def test_shipped_models_cannot_be_deleted_or_renamed(window, tiny_models, tmp_pa
     for suffix in (".tflite", ".json"):
         shutil.copy(tiny_models.path(2, "int8").with_suffix(suffix), shipped / f"tiny-x2-int8{suffix}")
     (shipped / "defaults.txt").write_text("tiny-x2-int8\n")
-    monkeypatch.setattr("sesr_core.catalog.shipped_models_dir", lambda: shipped)
+    monkeypatch.setattr("sesr_core.models.catalog.shipped_models_dir", lambda: shipped)
     window.catalog.refresh()
     page = window.models
     page.select("tiny-x2-int8")
@@ -105,7 +105,7 @@ def test_a_models_card_says_what_it_started_from():
 def test_experimental_and_photo_models_say_so():
     from app.formatting import model_description
     from app.widgets.model_card_view import card_html, table_values
-    from sesr_core.catalog import list_models
+    from sesr_core.models.catalog import list_models
 
     by_name = {m.name: m for m in list_models()}
     assert "experimental" in table_values(by_name["SESR-M11-x2"])[-1]
@@ -117,7 +117,7 @@ def test_experimental_and_photo_models_say_so():
 
 def test_a_card_shows_its_bicubic_baseline_and_its_jpeg_score():
     from app.widgets.model_card_view import card_html
-    from sesr_core.catalog import list_models
+    from sesr_core.models.catalog import list_models
 
     photo = next(m for m in list_models() if m.name == "SESR-M5-x2-photo")
     html = card_html(photo)

@@ -127,14 +127,14 @@ def test_without_tensorflow_the_page_says_how_to_add_it(qtbot, app_home, monkeyp
     assert page.form is None and not page.start_button.isEnabled()
     assert "pip install 'sesr-studio[train]'" in page.banner.message()
     monkeypatch.setattr("sys.frozen", True, raising=False)
-    from app.train_job import install_message
+    from app.jobs.training import install_message
 
     assert "full bundle" in install_message("tensorflow")
 
 
 def test_start_from_lists_shipped_records_and_says_what_starting_from_them_does(qtbot, window, tmp_path):
     from sesr_core.errors import SesrError
-    from sesr_core.training_records import shipped_records
+    from sesr_core.training.records import shipped_records
 
     form = window.train.form
     if form is None:

@@ -22,7 +22,7 @@ SAMPLES = Path(__file__).resolve().parents[1] / "resources" / "samples"
 
 
 def test_a_job_runs_beside_a_ticking_event_loop_and_stops_on_cancel(qtbot):
-    from app.workers import JobRunner
+    from app.jobs.threads import JobRunner
 
     runner = JobRunner()
     release = threading.Event()
@@ -55,7 +55,7 @@ def test_a_job_runs_beside_a_ticking_event_loop_and_stops_on_cancel(qtbot):
     (ZeroDivisionError("division by zero"), "Crash test failed unexpectedly (ZeroDivisionError"),
 ])
 def test_a_failing_job_becomes_a_message(qtbot, error, message):
-    from app.workers import JobRunner
+    from app.jobs.threads import JobRunner
 
     def job(_on_event, _cancel):
         raise error

@@ -22,7 +22,7 @@ import pytest
 
 pytest.importorskip("tensorflow", reason="the training extra (TensorFlow) is not installed")
 
-from sesr_core.presets import preset_config  # noqa: E402
+from sesr_core.models.presets import preset_config  # noqa: E402
 from sesr_core.training.run_folder import RunFolder  # noqa: E402
 from sesr_core.training.spec import TrainSpec  # noqa: E402
 from sesr_core.training.trainer import train  # noqa: E402

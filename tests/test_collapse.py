@@ -7,7 +7,7 @@ import pytest
 
 tf_module = pytest.importorskip("tensorflow", reason="the training extra (TensorFlow) is not installed")
 
-from sesr_core.presets import ModelConfig, preset_config  # noqa: E402
+from sesr_core.models.presets import ModelConfig, preset_config  # noqa: E402
 from sesr_core.training._tf import keras, tf  # noqa: E402
 from sesr_core.training.blocks import LinearBlock, collapse_linear_block  # noqa: E402
 from sesr_core.training.network import (  # noqa: E402

@@ -60,7 +60,7 @@ def test_blur_width_is_the_one_drawn():
 
 
 def test_a_clean_recipe_matches_matlab_bicubic_and_keeps_patches_aligned(hr_photo):
-    from sesr_core.imaging.bicubic import imresize
+    from sesr_core.imaging.matlab_imresize import imresize
 
     patch = 16
     side = (patch + 2 * MARGIN) * 2

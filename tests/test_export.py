@@ -11,10 +11,10 @@ import pytest
 pytest.importorskip("tensorflow", reason="the training extra (TensorFlow) is not installed")
 
 from sesr_core.cli import main  # noqa: E402
-from sesr_core.evaluation import evaluate  # noqa: E402
-from sesr_core.model_card import read_card, sha256_of  # noqa: E402
-from sesr_core.pairs import load_eval_pairs  # noqa: E402
-from sesr_core.presets import ModelConfig  # noqa: E402
+from sesr_core.evaluation.pairs import load_eval_pairs  # noqa: E402
+from sesr_core.evaluation.protocol import evaluate  # noqa: E402
+from sesr_core.models.card import read_card, sha256_of  # noqa: E402
+from sesr_core.models.presets import ModelConfig  # noqa: E402
 from sesr_core.runtime.model_graph import analysis_interpreter  # noqa: E402
 from sesr_core.runtime.sr_model import SRModel  # noqa: E402
 from sesr_core.training._tf import tf  # noqa: E402
@@ -263,7 +263,7 @@ def test_every_shipped_record_counts_the_fp32_steps_its_card_states():
     """A run started from a shipped record inherits the record's fp32 history: the chain of ``parent-run/`` copies
     must add up to what the model's card says (its own fp32 steps plus its parent's), also for records re-made in
     place whose ``init_from`` names themselves."""
-    from sesr_core.catalog import list_models
+    from sesr_core.models.catalog import list_models
 
     shipped = [e for e in list_models() if e.shipped and e.precision == "int8"]
     records = [(e, e.path.parent / "records" / e.name) for e in shipped]

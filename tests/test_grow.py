@@ -8,7 +8,7 @@ import pytest
 pytest.importorskip("tensorflow", reason="the training extra (TensorFlow) is not installed")
 
 from sesr_core.errors import SesrError  # noqa: E402
-from sesr_core.presets import ModelConfig  # noqa: E402
+from sesr_core.models.presets import ModelConfig  # noqa: E402
 from sesr_core.training._tf import keras  # noqa: E402
 from sesr_core.training.blocks import collapse_linear_block  # noqa: E402
 from sesr_core.training.grow import factorise_block  # noqa: E402

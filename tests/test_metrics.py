@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
-from sesr_core.metrics import psnr, shave, ssim, y_psnr_ssim
+from sesr_core.evaluation.metrics import psnr, shave, ssim, y_psnr_ssim
 
 
 def _reference_ssim(a: np.ndarray, b: np.ndarray) -> float:
@@ -101,8 +101,8 @@ def test_y_psnr_ssim_crops_hr_to_sr_size() -> None:
 def test_evaluate_scores_the_8bit_result() -> None:
     """A prediction is rounded to 8 bits before scoring, as a saved result is: a perfect float answer off the 8-bit
     grid scores the rounding alone (about 59 dB, not infinity), one on the grid scores exactly as given."""
-    from sesr_core.evaluation import as_8bit, evaluate
-    from sesr_core.pairs import ImagePair
+    from sesr_core.evaluation.pairs import ImagePair
+    from sesr_core.evaluation.protocol import as_8bit, evaluate
 
     rng = np.random.default_rng(0)
     hr = rng.random((40, 40))

@@ -8,7 +8,7 @@ import av
 import numpy as np
 from PIL import Image
 
-from sesr_core.catalog import experimental_names, list_models
+from sesr_core.models.catalog import experimental_names, list_models
 from sesr_core.runtime.input_quality import image_quality, video_quality
 from sesr_core.runtime.model_choice import JPEG_PHOTO_BELOW, VIDEO_PHOTO_BELOW_BPP, choose_model, is_auto
 from tests.runtime_clips import frame_image

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from sesr_core.catalog import list_models
 from sesr_core.cli import main
+from sesr_core.models.catalog import list_models
 
 
 @pytest.fixture

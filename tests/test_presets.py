@@ -7,7 +7,7 @@ import json
 import pytest
 
 from sesr_core.cli import main
-from sesr_core.presets import PRESETS, collapsed_params, expanded_params, macs_per_pixel, preset_config
+from sesr_core.models.presets import PRESETS, collapsed_params, expanded_params, macs_per_pixel, preset_config
 
 PAPER_MACS_X2 = {"M3": 8_912, "M5": 13_520, "M7": 18_128, "M11": 27_344, "XL": 105_376}
 

@@ -108,7 +108,7 @@ def test_video_command_and_ctrl_c(tiny_models, tmp_path, capsys):
 
 def test_auto_uses_the_shipped_clean_default_for_a_png_when_no_model_is_named(default_model_path, pictures,
                                                                                  tmp_path, capsys):
-    from sesr_core.catalog import default_model
+    from sesr_core.models.catalog import default_model
 
     assert main(["upscale", str(pictures / "bird.png"), "-o", str(tmp_path)]) == 0
     err = capsys.readouterr().err  # "wrote .../bird_x2.png  (SESR-M5-x2: lossless PNG: clean model)"

@@ -13,8 +13,8 @@ import pytest
 from PIL import Image
 
 import sesr_core.runtime.engine_choice as engine_choice
-from sesr_core.catalog import default_model
 from sesr_core.errors import SesrError
+from sesr_core.models.catalog import default_model
 from sesr_core.runtime.engine import check_engine_name
 from sesr_core.runtime.upscaler import Upscaler
 from sesr_core.runtime.video_pipeline import plane_array
@@ -151,7 +151,7 @@ def test_info_engines_reports_each_engine_and_autos_pick(home, capsys):
 
 STRESS = textwrap.dedent("""
     import numpy as np
-    from sesr_core.catalog import default_model
+    from sesr_core.models.catalog import default_model
     from sesr_core.runtime.luma import LumaNetwork
     from sesr_core.runtime.sr_model import SRModel
 

@@ -7,9 +7,9 @@ import shutil
 import numpy as np
 import pytest
 
-from sesr_core.catalog import shipped_models_dir
 from sesr_core.errors import ModelError
-from sesr_core.pairs import y_channel
+from sesr_core.evaluation.pairs import y_channel
+from sesr_core.models.catalog import shipped_models_dir
 from sesr_core.runtime.luma import LumaNetwork, upscale_bicubic
 from sesr_core.runtime.model_graph import macs_per_input_pixel, receptive_radius
 from sesr_core.runtime.sr_model import SRModel
@@ -58,8 +58,8 @@ def test_models_are_found_by_catalog_name(tiny_models, tmp_path, monkeypatch):
 
 
 def test_the_shipped_default_model_beats_bicubic(default_model_path, shared_data):
-    from sesr_core.metrics import psnr
-    from sesr_core.pairs import load_eval_pairs
+    from sesr_core.evaluation.metrics import psnr
+    from sesr_core.evaluation.pairs import load_eval_pairs
 
     upscaler = Upscaler(default_model_path, scale=2)
     pair = load_eval_pairs(shared_data / "val" / "Set5" / "HR", 2)[0]

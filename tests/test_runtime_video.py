@@ -11,7 +11,7 @@ import av
 import numpy as np
 import pytest
 
-import sesr_core.runtime.video_job as video_job
+import sesr_core.runtime.video_file as video_job
 from sesr_core.errors import SesrError
 from sesr_core.jobs import ArtefactEvent, CancelToken, FailedEvent, FinishedEvent, LogEvent, Progress
 from sesr_core.runtime.upscaler import Upscaler

@@ -18,7 +18,7 @@ from sesr_core.jobs import (  # noqa: E402
     FinishedEvent,
     StepEvent,
 )
-from sesr_core.presets import ModelConfig  # noqa: E402
+from sesr_core.models.presets import ModelConfig  # noqa: E402
 from sesr_core.training._tf import tf  # noqa: E402
 from sesr_core.training.data import load_pairs, patch_dataset  # noqa: E402
 from sesr_core.training.network import build_training_model  # noqa: E402

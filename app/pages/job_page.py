@@ -6,10 +6,10 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from app.catalog_store import CatalogStore
+from app.jobs.threads import JobRunner
 from app.settings import Settings
 from app.widgets.banner import Banner
 from app.widgets.model_picker import ModelPicker
-from app.workers import JobRunner
 
 
 class JobPage(QWidget):

@@ -23,13 +23,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.catalog_store import CatalogStore
+from app.jobs.model_library import delete_model, import_model, rename_model
+from app.jobs.threads import JobRunner
 from app.settings import Settings
 from app.widgets.banner import Banner
 from app.widgets.model_card_view import card_html, table_values
-from app.workers import JobRunner
-from sesr_core.catalog import CatalogEntry, user_models_dir
 from sesr_core.errors import SesrError
-from sesr_core.user_models import delete_model, import_model, rename_model
+from sesr_core.models.catalog import CatalogEntry, user_models_dir
 
 COLUMNS = ["Name", "Scale", "Preset", "Precision", "Params", "MACs/px", "PSNR (dB)", "Source"]
 

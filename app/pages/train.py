@@ -22,14 +22,14 @@ from PySide6.QtWidgets import (
 
 from app.catalog_store import CatalogStore
 from app.formatting import duration
+from app.jobs.threads import JobRunner
+from app.jobs.training import default_runs_dir, install_message, new_run_dir, read_run, run_training, training_missing
 from app.settings import Settings
 from app.theme import BAD, WARN
-from app.train_job import default_runs_dir, install_message, new_run_dir, read_run, run_training, training_missing
 from app.widgets.banner import Banner
 from app.widgets.folder_field import PathField
 from app.widgets.panes import two_panes
 from app.widgets.train_plots import TrainPlots
-from app.workers import JobRunner
 from sesr_core.errors import SesrError
 from sesr_core.jobs import ArtefactEvent, EvaluationEvent, LogEvent, Progress, StepEvent
 

@@ -21,17 +21,24 @@ from PySide6.QtWidgets import (
 
 from app.catalog_store import CatalogStore
 from app.formatting import duration
+from app.jobs.upscale import (
+    IMAGE_EXTENSIONS,
+    BatchTask,
+    ItemEvent,
+    ItemProgress,
+    LogEvent,
+    list_images,
+    run_batch,
+)
 from app.pages.job_page import JobPage
 from app.preview import PreviewController
 from app.qimage import save_clipboard_image
 from app.settings import Settings
 from app.thumbnails import ThumbnailLoader
-from app.upscale_job import BatchTask, ItemEvent, ItemProgress, LogEvent, run_batch
 from app.widgets.compare_panel import ComparePanel
 from app.widgets.output_options import OutputOptionsForm, pictures_folder
 from app.widgets.panes import two_panes
 from app.widgets.queue_list import DONE, FAILED, WAITING, WORKING, QueueModel, QueueView
-from sesr_core.imaging.image_read import IMAGE_EXTENSIONS, list_images
 
 IMAGE_FILTER = "Images (" + " ".join(f"*{e}" for e in IMAGE_EXTENSIONS) + ")"
 

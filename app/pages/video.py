@@ -23,17 +23,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import runtime_bridge
 from app.catalog_store import CatalogStore
 from app.formatting import duration
+from app.jobs import runtime_bridge
+from app.jobs.threads import JobRunner
+from app.jobs.video import FramePreview, preview_frame, run_video
 from app.pages.job_page import JobPage
 from app.settings import Settings
-from app.video_job import FramePreview, preview_frame, run_video
 from app.widgets.compare_panel import ComparePanel
 from app.widgets.folder_field import PathField
 from app.widgets.panes import two_panes
 from app.widgets.video_info import VideoInfoPanel
-from app.workers import JobRunner
 from sesr_core.errors import SesrError
 from sesr_core.jobs import LogEvent, Progress
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from app.formatting import compact, count, duration
-from sesr_core.catalog import SHARPER_BY_DB, CatalogEntry
+from sesr_core.models.catalog import SHARPER_BY_DB, CatalogEntry
 
 
 def _rows(pairs: list[tuple[str, object]]) -> str:

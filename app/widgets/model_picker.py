@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from app.catalog_store import CatalogStore
 from app.formatting import model_description, model_summary
-from sesr_core.catalog import CatalogEntry
+from sesr_core.models.catalog import CatalogEntry
 
 DETAILS_ROLE = Qt.ItemDataRole.UserRole + 1
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFileDialog, QLabel, QVBoxLayout, QWidget
 
+from app.jobs.training import TrainingRecord, read_record, shipped_records, user_runs
 from sesr_core.errors import SesrError
-from sesr_core.presets import ModelConfig, start_from_description
-from sesr_core.training_records import TrainingRecord, read_record, shipped_records, user_runs
+from sesr_core.models.presets import ModelConfig, start_from_description
 
 NOTHING = "Nothing: random weights"
 OTHER = "Other run folder…"

@@ -21,12 +21,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.formatting import compact
+from app.jobs.training import TrainSpec, default_residual_grid
 from app.settings import Settings
 from app.widgets.folder_field import PathField
 from app.widgets.start_from_picker import StartFromPicker
 from sesr_core.errors import SesrError
-from sesr_core.presets import PRESETS, ModelConfig, collapsed_params, macs_per_pixel
-from sesr_core.training.spec import TrainSpec, default_residual_grid
+from sesr_core.models.presets import PRESETS, ModelConfig, collapsed_params, macs_per_pixel
 
 CUSTOM = "Custom"
 

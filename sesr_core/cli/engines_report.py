@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
-from sesr_core.presets import SCALES
+from sesr_core.models.presets import SCALES
 
 
 def engines_report(threads: int | None = None) -> dict:
     """The engines, their versions, this CPU, and per default model the timings auto measured (or cached)."""
-    from sesr_core.catalog import default_model
     from sesr_core.errors import ModelError
+    from sesr_core.models.catalog import default_model
     from sesr_core.runtime.cpu_info import cpu_identity
     from sesr_core.runtime.engine import ENGINES, engine_version
     from sesr_core.runtime.engine_choice import auto_choice, candidate_label

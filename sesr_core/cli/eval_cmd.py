@@ -6,12 +6,12 @@ import json
 import sys
 from pathlib import Path
 
-from sesr_core.catalog import CatalogEntry, find_model
 from sesr_core.cli.upscale_cmd import add_engine_argument
 from sesr_core.errors import ModelError, SesrError
-from sesr_core.evaluation import evaluate, evaluate_bicubic
+from sesr_core.evaluation.pairs import load_eval_pairs
+from sesr_core.evaluation.protocol import evaluate, evaluate_bicubic
 from sesr_core.imaging.degradation import Degradation, parse_degradation
-from sesr_core.pairs import load_eval_pairs
+from sesr_core.models.catalog import CatalogEntry, find_model
 
 
 def register(commands) -> None:

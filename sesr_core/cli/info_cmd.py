@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sesr_core.presets import (
+from sesr_core.models.presets import (
     PRESETS,
     ModelConfig,
     collapsed_params,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from sesr_core.catalog import SHARPER_BY_DB, CatalogEntry, list_models, user_models_dir
 from sesr_core.errors import ModelError
+from sesr_core.models.catalog import SHARPER_BY_DB, CatalogEntry, list_models, user_models_dir
 
 
 def register(commands) -> None:
@@ -36,7 +36,7 @@ def _entry(name: str) -> CatalogEntry:
 
 
 def run_import(args) -> int:
-    from sesr_core.user_models import import_model
+    from sesr_core.runtime.model_import import import_model
 
     entry = import_model(args.file, args.name)
     print(f"Imported '{entry.name}' (x{entry.scale}, {entry.precision}) into {entry.path.parent}.")
@@ -44,7 +44,7 @@ def run_import(args) -> int:
 
 
 def run_rename(args) -> int:
-    from sesr_core.user_models import rename_model
+    from sesr_core.models.user_models import rename_model
 
     entry = rename_model(_entry(args.name), args.new_name)
     print(f"Renamed '{args.name}' to '{entry.name}'.")
@@ -52,7 +52,7 @@ def run_rename(args) -> int:
 
 
 def run_delete(args) -> int:
-    from sesr_core.user_models import delete_model
+    from sesr_core.models.user_models import delete_model
 
     delete_model(_entry(args.name))
     print(f"Deleted '{args.name}'.")

@@ -13,7 +13,7 @@ from sesr_core.cli.info_cmd import config_from_args
 from sesr_core.errors import SesrError
 from sesr_core.file_kinds import folder_problem
 from sesr_core.jobs import ArtefactEvent, CancelToken, EvaluationEvent, FailedEvent, LogEvent, StepEvent
-from sesr_core.presets import PRESETS
+from sesr_core.models.presets import PRESETS
 from sesr_core.stop_signals import cancelled_exit_status, signal_name, stopping_gracefully
 
 

@@ -107,7 +107,7 @@ def _run_batch(args, upscalers: VideoUpscalers, progress: ProgressLine, on_event
     """Several videos (or one with --shard / --skip-existing): each in turn, failures listed at the end."""
     from sesr_core.runtime.shard import select_shard
     from sesr_core.runtime.video_batch import plan_videos, run_video_batch
-    from sesr_core.runtime.video_job import VideoOptions
+    from sesr_core.runtime.video_file import VideoOptions
 
     items = plan_videos(args.inputs, upscalers.scale, args.codec, args.output, args.recursive)
     items = select_shard(items, [item.key for item in items], args.shard)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sesr_core.jobs import CancelToken, EventCallback, ignore_events
 from sesr_core.runtime.batch import BatchItem, BatchResult, plan_batch, run_batch
-from sesr_core.runtime.image_job import ImageOptions
+from sesr_core.runtime.image_file import ImageOptions
 from sesr_core.runtime.model_choice import choose_model
 from sesr_core.runtime.shard import Shard, select_shard
 from sesr_core.runtime.upscaler import Upscaler

@@ -24,7 +24,7 @@ from sesr_core.jobs import (
     ignore_events,
 )
 from sesr_core.runtime.complete_output import image_output_done
-from sesr_core.runtime.image_job import ImageOptions, ensure_folder, format_of, output_name, upscale_image_file
+from sesr_core.runtime.image_file import ImageOptions, ensure_folder, format_of, output_name, upscale_image_file
 from sesr_core.runtime.luma import LumaNetwork
 from sesr_core.runtime.preflight import read_header
 

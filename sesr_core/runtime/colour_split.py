@@ -6,7 +6,7 @@ gives exactly the pixels of the whole-image result. The conversions are float32 
 of :mod:`sesr_core.imaging.color`; a greyscale image counts as RGB with equal channels (Y = 16 + 219 g / 255,
 Cb = Cr = 128), so it goes through the network alone and stays greyscale.
 
-Chroma uses the common bicubic (Keys a = -0.75, :mod:`sesr_core.runtime.cubic`): the MATLAB-exact ``imresize``
+Chroma uses the common bicubic (Keys a = -0.75, :mod:`sesr_core.runtime.keys_resize`): the MATLAB-exact ``imresize``
 (a = -0.5) took 2.8 s per 1080p plane here, and chroma carries little detail.
 """
 
@@ -20,7 +20,7 @@ import numpy as np
 
 from sesr_core.imaging.color import rgb_to_ycbcr
 from sesr_core.runtime.blas import rows_times_pixels
-from sesr_core.runtime.cubic import TAPS, upscale_cubic
+from sesr_core.runtime.keys_resize import TAPS, upscale_cubic
 from sesr_core.runtime.luma import LumaNetwork, to_unsigned
 
 GREY_GAIN = 219.0 / 255.0  # Y of a grey level g (0..255): 16 + g * 219 / 255

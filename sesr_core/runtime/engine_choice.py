@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from sesr_core.atomic import write_bytes_atomic
-from sesr_core.catalog import user_data_dir
 from sesr_core.errors import EngineUnavailableError
-from sesr_core.model_card import read_card, sha256_of
+from sesr_core.models.card import read_card, sha256_of
+from sesr_core.models.catalog import user_data_dir
 from sesr_core.runtime.cpu_info import cpu_identity
 from sesr_core.runtime.engine import (
     ENGINE_LABELS,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sesr_core.runtime.cubic import upscale_cubic
+from sesr_core.runtime.keys_resize import upscale_cubic
 from sesr_core.runtime.sr_model import SRModel
 from sesr_core.runtime.tiling import TILE_MAX_WIDTH, TILE_PIXELS, cut_tile, plan_tiles
 

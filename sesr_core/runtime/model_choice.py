@@ -14,8 +14,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sesr_core.catalog import CatalogEntry, default_model
 from sesr_core.errors import ModelError
+from sesr_core.models.catalog import CatalogEntry, default_model
 from sesr_core.runtime.input_quality import InputQuality, image_quality, video_quality
 
 AUTO = "auto"

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from sesr_core.errors import ModelError
-from sesr_core.model_card import read_card
+from sesr_core.models.card import read_card
 from sesr_core.runtime.engine import Engine, open_engine
 from sesr_core.runtime.interpreter import default_threads
 from sesr_core.runtime.model_graph import analysis_interpreter, receptive_radius

@@ -12,17 +12,17 @@ from pathlib import Path
 
 import numpy as np
 
-from sesr_core.catalog import CatalogEntry, default_model, find_model
 from sesr_core.errors import ModelError
 from sesr_core.jobs import CancelToken, EventCallback, ignore_events
-from sesr_core.presets import SCALES
+from sesr_core.models.catalog import CatalogEntry, default_model, find_model
+from sesr_core.models.presets import SCALES
 from sesr_core.runtime.batch import BatchItem, BatchResult, plan_batch, run_batch
 from sesr_core.runtime.engine_choice import EngineChoice, choose_engine
-from sesr_core.runtime.image_job import ImageOptions, ensure_folder, upscale_image_file
-from sesr_core.runtime.image_upscale import TileProgress, upscale_pixels
+from sesr_core.runtime.image_file import ImageOptions, ensure_folder, upscale_image_file
 from sesr_core.runtime.luma import LumaNetwork
 from sesr_core.runtime.shard import Shard, select_shard
 from sesr_core.runtime.sr_model import SRModel
+from sesr_core.runtime.tiled_upscale import TileProgress, upscale_pixels
 from sesr_core.thread_count import check_threads
 
 
@@ -146,7 +146,7 @@ class Upscaler:
         """Upscale a video (default destination: ``NAME_x2.EXT`` beside it); returns a VideoResult.
 
         An input that ends before its declared end is refused unless ``allow_truncated``."""
-        from sesr_core.runtime.video_job import VideoOptions, upscale_video
+        from sesr_core.runtime.video_file import VideoOptions, upscale_video
 
         options = VideoOptions(codec=codec, crf=crf, preset=preset, overwrite=overwrite,
                                allow_truncated=allow_truncated)

@@ -16,9 +16,9 @@ from sesr_core.errors import CancelledError, SesrError
 from sesr_core.jobs import CancelToken, EventCallback, LogEvent, ignore_events
 from sesr_core.runtime.batch import BatchItem
 from sesr_core.runtime.complete_output import video_output_done
-from sesr_core.runtime.image_job import ensure_folder
+from sesr_core.runtime.image_file import ensure_folder
 from sesr_core.runtime.luma import LumaNetwork
-from sesr_core.runtime.video_job import VideoOptions, default_destination, upscale_video
+from sesr_core.runtime.video_file import VideoOptions, default_destination, upscale_video
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".ts", ".wmv", ".flv")
 

@@ -4,14 +4,14 @@ In H.264/HEVC/VP9 4:2:0 ("left" siting, the default) a chroma sample sits on the
 between two luma rows. Upscaling luma by ``s`` maps output luma ``k`` to input luma ``(k + 0.5) / s - 0.5``, so
 output chroma column ``j`` must be read at input chroma ``j / s + 0.25 / s - 0.25`` and output chroma row ``j`` at
 ``(j + 0.5) / s - 0.5``. Rows use the usual pixel-centre bicubic (Keys a = -0.75); columns are that position
-shifted by ``0.25 - 0.25 / s``, with Keys a = -0.5 (:func:`sesr_core.runtime.cubic.upscale_cubic`).
+shifted by ``0.25 - 0.25 / s``, with Keys a = -0.5 (:func:`sesr_core.runtime.keys_resize.upscale_cubic`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sesr_core.runtime.cubic import upscale_cubic
+from sesr_core.runtime.keys_resize import upscale_cubic
 
 _ROW_A = -0.75
 _COLUMN_A = -0.5

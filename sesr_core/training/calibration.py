@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from sesr_core.errors import SesrError
+from sesr_core.evaluation.pairs import ImagePair, make_pair, pairs_from_files
 from sesr_core.imaging.image_read import read_image
-from sesr_core.pairs import ImagePair, make_pair, pairs_from_files
 from sesr_core.training.data import collect_image_files
 from sesr_core.training.spec import TrainSpec
 

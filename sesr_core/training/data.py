@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 
 from sesr_core.errors import DatasetError, SesrError
+from sesr_core.evaluation.pairs import ImagePair, make_pair, to_uint8
 from sesr_core.file_kinds import why_not_a_folder
-from sesr_core.imaging.bicubic import imresize
 from sesr_core.imaging.degradation import Degradation
 from sesr_core.imaging.image_read import list_images, read_image
+from sesr_core.imaging.matlab_imresize import imresize
 from sesr_core.jobs import CancelToken
-from sesr_core.pairs import ImagePair, make_pair, to_uint8
 from sesr_core.training._tf import tf
 from sesr_core.training.degrade import MARGIN, SEEDS_NEEDED, degrade_patch
 

@@ -21,7 +21,8 @@ SEEDS_NEEDED = 10
 
 
 def rgb_to_y_unit(rgb: tf.Tensor) -> tf.Tensor:
-    """BT.601 Y in [0, 1] of an RGB tensor in 0..255 ([..., 3] -> [..., 1]), as :func:`sesr_core.pairs.y_channel`."""
+    """BT.601 Y in [0, 1] of an RGB tensor in 0..255 ([..., 3] -> [..., 1]), as
+    :func:`sesr_core.evaluation.pairs.y_channel`."""
     weights = tf.constant(_Y_WEIGHTS, tf.float32)
     return (16.0 + tf.reduce_sum(rgb * weights, axis=-1, keepdims=True)) / 255.0
 

@@ -6,18 +6,18 @@ from pathlib import Path
 
 from sesr_core.atomic import write_bytes_atomic
 from sesr_core.errors import SesrError
-from sesr_core.evaluation import card_evaluation
+from sesr_core.evaluation.protocol import card_evaluation
 from sesr_core.file_kinds import existing_output_problem, folder_problem
-from sesr_core.model_card import make_card, write_card
+from sesr_core.models.card import make_card, write_card
 from sesr_core.runtime.sr_model import SRModel
 from sesr_core.training._tf import tf
 from sesr_core.training.calibration import calibration_pairs, representative_patches
-from sesr_core.training.export import to_fp32_tflite, to_int8_tflite
 from sesr_core.training.network import collapsed_from_training
 from sesr_core.training.qat import pin_input_range, quantize_collapsed_model
 from sesr_core.training.range_search import refine_activation_ranges
 from sesr_core.training.run_folder import RunFolder
 from sesr_core.training.spec import TrainSpec
+from sesr_core.training.tflite_convert import to_fp32_tflite, to_int8_tflite
 from sesr_core.training.transfer import restore_fp32_model
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sesr_core.presets import ModelConfig, start_from_description
+from sesr_core.models.presets import ModelConfig, start_from_description
 from sesr_core.training._tf import keras
 from sesr_core.training.blocks import LinearBlock, collapse_linear_block
 from sesr_core.training.network import block_names

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sesr_core.presets import ModelConfig
+from sesr_core.models.presets import ModelConfig
 from sesr_core.training._tf import keras, tf
 from sesr_core.training.blocks import LinearBlock
 

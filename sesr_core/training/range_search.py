@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sesr_core.metrics import psnr
-from sesr_core.pairs import ImagePair
+from sesr_core.evaluation.metrics import psnr
+from sesr_core.evaluation.pairs import ImagePair
 from sesr_core.training._tf import keras
 from sesr_core.training.qat import fixed_range_prefixes
 

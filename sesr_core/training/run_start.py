@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sesr_core.errors import SesrError
 from sesr_core.file_kinds import why_not_a_folder
-from sesr_core.presets import start_from_description
+from sesr_core.models.presets import start_from_description
 from sesr_core.training._tf import tf
 from sesr_core.training.cluster import chief_sends, tasks_failing
 from sesr_core.training.data import collect_image_files

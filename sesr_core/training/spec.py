@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sesr_core.errors import SesrError
 from sesr_core.imaging.degradation import Degradation, parse_degradation
-from sesr_core.presets import ModelConfig
+from sesr_core.models.presets import ModelConfig
 
 LR_SCHEDULES = ("constant", "cosine", "step")
 STRATEGIES = ("default", "mirrored", "multi-worker")

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from sesr_core.errors import CancelledError, SesrError
-from sesr_core.evaluation import EvalResult, evaluate, evaluate_bicubic
+from sesr_core.evaluation.pairs import ImagePair, load_eval_pairs
+from sesr_core.evaluation.protocol import EvalResult, evaluate, evaluate_bicubic
 from sesr_core.jobs import (
     ArtefactEvent,
     CancelToken,
@@ -31,8 +32,7 @@ from sesr_core.jobs import (
     StepEvent,
     ignore_events,
 )
-from sesr_core.pairs import ImagePair, load_eval_pairs
-from sesr_core.presets import start_from_description
+from sesr_core.models.presets import start_from_description
 from sesr_core.training._tf import keras, tf
 from sesr_core.training.calibration import calibration_pairs
 from sesr_core.training.cluster import (

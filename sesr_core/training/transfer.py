@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sesr_core.errors import SesrError
-from sesr_core.presets import ModelConfig
+from sesr_core.models.presets import ModelConfig
 from sesr_core.training._tf import keras, tf
 from sesr_core.training.grow import grow_weights
 from sesr_core.training.network import block_names, build_training_model

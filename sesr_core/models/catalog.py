@@ -9,9 +9,9 @@ from pathlib import Path
 
 from sesr_core.errors import ModelError
 from sesr_core.file_kinds import special_file
-from sesr_core.model_card import read_card
+from sesr_core.models.card import read_card
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources" / "models"
+RESOURCES = Path(__file__).resolve().parents[2] / "resources" / "models"
 
 
 def shipped_models_dir() -> Path:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sesr_core.runtime import colour_split
-from sesr_core.runtime.cubic import upscale_cubic
+from sesr_core.runtime.keys_resize import upscale_cubic
 from sesr_core.runtime.luma import LumaNetwork
 from sesr_core.runtime.sr_model import SRModel
 

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from app import runtime_bridge
+from app.jobs import runtime_bridge
 from sesr_core.errors import CancelledError, SesrError
+from sesr_core.imaging.image_read import IMAGE_EXTENSIONS as IMAGE_EXTENSIONS  # for the page
+from sesr_core.imaging.image_read import list_images as list_images  # for the page
 from sesr_core.jobs import CancelToken, EventCallback, LogEvent, Progress
 
 

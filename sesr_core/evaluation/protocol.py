@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sesr_core.imaging.bicubic import imresize
-from sesr_core.metrics import psnr, ssim
-from sesr_core.pairs import ImagePair, y_channel
+from sesr_core.evaluation.metrics import psnr, ssim
+from sesr_core.evaluation.pairs import ImagePair, y_channel
+from sesr_core.imaging.matlab_imresize import imresize
 
 YPredictor = Callable[[np.ndarray], np.ndarray]
 
@@ -105,8 +105,8 @@ CARD_DEGRADATION = "jpeg=75"
 def card_evaluation(predict: YPredictor, val_dir: str | Path, scale: int) -> dict:
     """A card's ``evaluation`` block: PSNR/SSIM on ``val_dir`` with clean LR and with :data:`CARD_DEGRADATION` LR,
     each beside the bicubic baseline of the same LR images."""
+    from sesr_core.evaluation.pairs import dataset_name, load_eval_pairs
     from sesr_core.imaging.degradation import parse_degradation
-    from sesr_core.pairs import dataset_name, load_eval_pairs
 
     clean_pairs = load_eval_pairs(val_dir, scale)
     entry = evaluate(predict, clean_pairs, scale).card_entry(dataset_name(val_dir))

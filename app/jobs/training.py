@@ -11,9 +11,15 @@ import sys
 import time
 from pathlib import Path
 
-from sesr_core.catalog import user_data_dir, user_models_dir
 from sesr_core.errors import SesrError
 from sesr_core.jobs import ArtefactEvent, CancelToken, EventCallback, LogEvent, Progress
+from sesr_core.models.catalog import user_data_dir, user_models_dir
+from sesr_core.training.records import TrainingRecord as TrainingRecord  # the form's types, re-exported
+from sesr_core.training.records import read_record as read_record
+from sesr_core.training.records import shipped_records as shipped_records
+from sesr_core.training.records import user_runs as user_runs
+from sesr_core.training.spec import TrainSpec as TrainSpec
+from sesr_core.training.spec import default_residual_grid as default_residual_grid
 
 TRAIN_MODULES = ("tensorflow", "tf_keras", "tensorflow_model_optimization")
 INSTALL_HINT = "pip install 'sesr-studio[train]'"
@@ -63,7 +69,7 @@ def run_training(spec, run_dir: Path, model_name: str, resume: bool, on_event: E
 
     Returns the trainer's summary, plus ``model_name`` and ``model_path`` of the catalog model when exported.
     """
-    from sesr_core.user_models import file_stem, unique_name
+    from sesr_core.models.user_models import file_stem, unique_name
 
     try:
         from sesr_core.training.trainer import train

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtGui import QImage
 
-from app import runtime_bridge
+from app.jobs import runtime_bridge
 from app.qimage import to_qimage
 from sesr_core.jobs import CancelToken, EventCallback
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sesr_core.imaging.bicubic import bicubic_downscale, bicubic_upscale, crop_to_multiple, imresize
+from sesr_core.evaluation.metrics import y_psnr_ssim
 from sesr_core.imaging.image_read import read_image
-from sesr_core.metrics import y_psnr_ssim
+from sesr_core.imaging.matlab_imresize import bicubic_downscale, bicubic_upscale, crop_to_multiple, imresize
 
 SET5 = ("baby", "bird", "butterfly", "head", "woman")
 # Published bicubic baseline on Set5 (Y channel, `scale` pixels shaved): (PSNR dB, SSIM).

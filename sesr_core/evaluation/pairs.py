@@ -10,10 +10,10 @@ import numpy as np
 
 from sesr_core.errors import DatasetError
 from sesr_core.file_kinds import why_not_a_folder
-from sesr_core.imaging.bicubic import bicubic_downscale, crop_to_multiple
 from sesr_core.imaging.color import rgb_to_y
 from sesr_core.imaging.degradation import Degradation, degrade_lr_image, gaussian_blur
 from sesr_core.imaging.image_read import list_images, read_image
+from sesr_core.imaging.matlab_imresize import bicubic_downscale, crop_to_multiple
 
 
 @dataclass

@@ -1,7 +1,7 @@
-"""User models: import, rename, delete, unique names (used by ``sesr models`` and the Models page).
+"""User models: add, rename, delete, unique names (used by ``sesr models`` and the Models page).
 
-These functions only move files and cards; validation is the runtime's (``SRModel`` refuses anything that is not a
-single-channel SR model).
+These functions only move files and cards; validating a file is the runtime's
+(:func:`sesr_core.runtime.model_import.import_model` checks it, then calls :func:`add_model`).
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import re
 from pathlib import Path
 
 from sesr_core.atomic import write_bytes_atomic
-from sesr_core.catalog import CatalogEntry, list_models, user_models_dir
 from sesr_core.errors import ModelError, SesrError
-from sesr_core.model_card import CARD_VERSION, card_path, read_card, sha256_of, write_card
+from sesr_core.models.card import CARD_VERSION, card_path, read_card, sha256_of, write_card
+from sesr_core.models.catalog import CatalogEntry, list_models, user_models_dir
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
 
@@ -44,14 +44,16 @@ def minimal_card(model_path: Path, name: str, scale: int, precision: str, source
     }
 
 
-def import_model(source: str | Path, name: str | None = None) -> CatalogEntry:
-    """Copy a validated .tflite (and its card, or a minimal one) into the user models folder; returns its entry."""
-    from sesr_core.runtime.sr_model import SRModel
+def add_model(source: Path, scale: int, precision: str, name: str | None = None) -> CatalogEntry:
+    """Copy a .tflite the runtime has validated (and its card, or a minimal one) into the user models folder.
 
+    Refuses a file whose contents are already in the catalog, naming the model it would duplicate."""
     source = Path(source)
-    if source.suffix.lower() != ".tflite":
-        raise ModelError(f"'{source}' is not a .tflite file; choose a model exported by SESR Studio.")
-    model = SRModel(source, threads=1)
+    digest = sha256_of(source)
+    for entry in list_models():
+        if entry.card.get("sha256") == digest or (entry.path.is_file() and sha256_of(entry.path) == digest):
+            raise SesrError(f"'{source.name}' is already in your models as '{entry.name}'; it was not imported "
+                            "again.")
     card = read_card(source)
     final_name = unique_name(name or (card or {}).get("name") or source.stem)
     folder = user_models_dir()
@@ -66,10 +68,10 @@ def import_model(source: str | Path, name: str | None = None) -> CatalogEntry:
     except OSError as err:
         raise SesrError(f"Cannot copy '{source}' to '{folder}' ({err.strerror}); check the folder.") from err
     if card:
-        card = {**card, "name": final_name, "file": target.name, "scale": model.scale, "precision": model.precision,
+        card = {**card, "name": final_name, "file": target.name, "scale": scale, "precision": precision,
                 "sha256": sha256_of(target)}
     else:
-        card = minimal_card(target, final_name, model.scale, model.precision, source)
+        card = minimal_card(target, final_name, scale, precision, source)
     write_card(target, card)
     return entry_for(target)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sesr_core.atomic import write_bytes_atomic
-from sesr_core.presets import ModelConfig, collapsed_params, macs_per_pixel
+from sesr_core.models.presets import ModelConfig, collapsed_params, macs_per_pixel
 
 CARD_VERSION = 1
 

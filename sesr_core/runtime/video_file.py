@@ -29,7 +29,7 @@ from sesr_core.jobs import (
     Progress,
     ignore_events,
 )
-from sesr_core.runtime.image_job import check_destination, ensure_folder
+from sesr_core.runtime.image_file import check_destination, ensure_folder
 from sesr_core.runtime.luma import LumaNetwork
 from sesr_core.runtime.memory_errors import is_out_of_memory, out_of_memory_message
 from sesr_core.runtime.video_completeness import missing_part

@@ -17,10 +17,10 @@ from sesr_core.file_kinds import existing_output_problem, folder_problem, specia
 from sesr_core.imaging.image_read import IMAGE_EXTENSIONS, read_image
 from sesr_core.imaging.image_write import write_image
 from sesr_core.jobs import CancelToken
-from sesr_core.runtime.image_upscale import upscale_pixels
 from sesr_core.runtime.luma import LumaNetwork
 from sesr_core.runtime.memory_errors import is_out_of_memory, out_of_memory_message
 from sesr_core.runtime.preflight import check_fits, read_header
+from sesr_core.runtime.tiled_upscale import upscale_pixels
 
 OUTPUT_FORMATS = {"png": ".png", "jpeg": ".jpg", "webp": ".webp", "tiff": ".tif", "bmp": ".bmp"}
 _SUFFIX_FORMATS = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".webp": "webp", ".tif": "tiff",

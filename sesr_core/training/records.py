@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sesr_core.catalog import shipped_models_dir
 from sesr_core.errors import SesrError
+from sesr_core.models.catalog import shipped_models_dir
 from sesr_core.training.spec import TrainSpec
 
 FP32_CHECKPOINT_INDEX = Path("checkpoints") / "fp32" / "checkpoint"

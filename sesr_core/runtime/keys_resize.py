@@ -3,7 +3,7 @@
 Output pixel ``k`` of an axis samples the input at ``(k + 0.5) / s - 0.5 + shift`` (``shift`` 0 is the usual
 pixel-centre convention). With ``a = -0.75`` and no shift this is the common "bicubic" resize of image libraries
 (OpenCV's ``INTER_CUBIC``); the MATLAB-exact ``imresize`` (``a = -0.5``, antialiased) is
-:mod:`sesr_core.imaging.bicubic`.
+:mod:`sesr_core.imaging.matlab_imresize`.
 
 For each output phase the kernel has fixed weights, so each pass is a batched matrix product on a strided view
 (BLAS): ``s x 5`` weights times five input rows give the ``s`` output rows of each input row already interleaved;

@@ -12,7 +12,7 @@ import numpy as np
 
 from sesr_core.jobs import CancelToken
 from sesr_core.runtime.colour_split import ColourSplit
-from sesr_core.runtime.cubic import upscale_cubic
+from sesr_core.runtime.keys_resize import upscale_cubic
 from sesr_core.runtime.luma import LumaNetwork
 from sesr_core.runtime.tiling import TILE_MAX_WIDTH, TILE_PIXELS, cut_tile, plan_tiles
 

@@ -83,7 +83,7 @@ def bicubic(pixels: np.ndarray, scale: int) -> np.ndarray:
     would take many seconds.
     """
     if pixels.shape[0] * pixels.shape[1] <= MATLAB_BICUBIC_MAX_PIXELS:
-        from sesr_core.imaging.bicubic import bicubic_upscale
+        from sesr_core.imaging.matlab_imresize import bicubic_upscale
 
         return bicubic_upscale(pixels, scale)
     from sesr_core.runtime.luma import upscale_bicubic
@@ -127,7 +127,7 @@ def video_codecs() -> list[CodecInfo]:
 
 def default_video_output(source: Path, scale: int, codec: str) -> Path:
     """Where the runtime puts the result when no file is named: ``NAME_x2.EXT`` beside the input."""
-    from sesr_core.runtime.video_job import default_destination
+    from sesr_core.runtime.video_file import default_destination
 
     return default_destination(source, scale, codec)
 
