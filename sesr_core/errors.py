@@ -24,10 +24,12 @@ class ModelError(SesrError):
 
 
 class CancelledError(SesrError):
-    """A job was cancelled by the user."""
+    """A job was cancelled by the user; ``partial`` is the job's typed result for what it finished first (files
+    written, the last checkpoint), or None."""
 
-    def __init__(self, message: str = "Cancelled by the user.") -> None:
+    def __init__(self, message: str = "Cancelled by the user.", partial: object | None = None) -> None:
         super().__init__(message)
+        self.partial = partial
 
 
 class EngineUnavailableError(SesrError):
