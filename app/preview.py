@@ -98,7 +98,7 @@ class PreviewController:
         thread = self.runner.start(lambda on_event, cancel: _load(request, on_event, cancel), "Preview")
         thread.succeeded.connect(lambda images: self._loaded(request, images))
         thread.failed.connect(self._failed)
-        thread.cancelled.connect(lambda: self.panel.view.set_message(""))
+        thread.cancelled.connect(lambda _partial: self.panel.view.set_message(""))
         thread.ended.connect(self._ended)
         thread.start()
 

@@ -1,9 +1,10 @@
 """Background jobs: a QThread that runs one sesr_core job and turns its events into Qt signals.
 
-A job is any callable ``job(on_event, cancel) -> result`` (sesr_core's job functions, wrapped in a lambda). The
-thread emits ``event`` for every sesr_core event, then exactly one of ``succeeded``, ``cancelled`` or ``failed``,
-then ``ended``. A user error (SesrError) fails with its sentence; any other exception fails with a short message
-and its traceback goes to the log, never to the user as a crash.
+A job is any callable ``job(on_event, cancel) -> result`` (sesr_core's job functions, wrapped in a lambda) that
+follows sesr_core's job protocol (:mod:`sesr_core.jobs`). The thread emits ``event`` for every event, then exactly
+one of ``succeeded(result)``, ``cancelled(partial)`` (the job raised CancelledError; ``partial`` is what it finished,
+or None) or ``failed(sentence)``, then ``ended``. A user error (SesrError) fails with its sentence; any other
+exception fails with a short message and its traceback goes to the log, never to the user as a crash.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class JobThread(QThread):
 
     event = Signal(object)
     succeeded = Signal(object)
-    cancelled = Signal()
+    cancelled = Signal(object)
     failed = Signal(str)
     ended = Signal()
 
@@ -48,23 +49,18 @@ class JobThread(QThread):
     def run(self) -> None:  # noqa: D401 - QThread API
         try:
             result = self._job(self._emit, self.token)
-        except CancelledError:
-            self.cancelled.emit()
+        except CancelledError as err:
+            self.cancelled.emit(err.partial)
         except SesrError as err:
             if self.token.cancelled:  # an error on the way out of a cancelled job is the cancel itself
-                self.cancelled.emit()
+                self.cancelled.emit(None)
             else:
                 self.failed.emit(str(err))
         except Exception as err:  # noqa: BLE001 - a job must never take the window down
             log.error("%s failed:\n%s", self.title, traceback.format_exc())
             self.failed.emit(f"{self.title} failed unexpectedly ({type(err).__name__}: {err}).")
         else:
-            was_cancelled = self.token.cancelled or bool(
-                result.get("cancelled") if isinstance(result, dict) else getattr(result, "cancelled", False))
-            if was_cancelled:
-                self.cancelled.emit()
-            else:
-                self.succeeded.emit(result)
+            self.succeeded.emit(result)
         finally:
             self._job = None  # let go of the job's data (images, models) now, not when Qt deletes the thread
             self.ended.emit()

@@ -308,7 +308,7 @@ class TrainPage(QWidget):
                                      "page.", "success")
         self.plots.flush()
 
-    def _on_cancelled(self) -> None:
+    def _on_cancelled(self, _partial: object = None) -> None:
         self.resumable = True
         self.stats["eta"].setText("stopped")
         self.result.show_message("Training stopped; its last checkpoint is kept. Press Resume to continue.", "info")

@@ -280,7 +280,7 @@ class UpscalePage(JobPage):
                                      "Show output folder", self.open_output_folder)
         self.status_message.emit(self.progress_text.text())
 
-    def _on_cancelled(self) -> None:
+    def _on_cancelled(self, _partial: object = None) -> None:
         for row in self._batch_rows:
             if row < len(self.queue.items) and self.queue.items[row].state == WORKING:
                 self.queue.update(row, state=WAITING, progress=0.0)

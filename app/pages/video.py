@@ -257,7 +257,7 @@ class VideoPage(JobPage):
                                                on_event, cancel), "Video upscaling")
         thread.event.connect(self._on_event)
         thread.succeeded.connect(self._finished)
-        thread.cancelled.connect(lambda: self.progress_text.setText("Cancelled; no partial file was left."))
+        thread.cancelled.connect(lambda _partial: self.progress_text.setText("Cancelled; no partial file was left."))
         thread.failed.connect(self._job_failed)
         self.progress_text.setText("Starting…")
         thread.start()
