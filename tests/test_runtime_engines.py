@@ -3,6 +3,8 @@ fallback where OpenVINO is missing, and many image sizes through one model witho
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -18,6 +20,7 @@ from sesr_core.models.catalog import default_model
 from sesr_core.runtime.engine import check_engine_name
 from sesr_core.runtime.upscaler import Upscaler
 from sesr_core.runtime.video_pipeline import plane_array
+from tests.process_tools import finish, wait_until
 from tests.runtime_clips import decoded_frames, make_clip
 
 ENGINES = ("litert", "openvino")
@@ -177,3 +180,34 @@ def test_hundreds_of_image_sizes_go_through_one_model_without_a_deadlock():
     assert result.returncode == 0, result.stderr[-2000:]
     sizes, created, allocations = map(int, result.stdout.split())
     assert sizes > 350 and created <= 3 and allocations <= sizes  # a pool of interpreters resized, none destroyed
+
+
+TIMED_THEN_BATCH = textwrap.dedent("""
+    import sys
+    from sesr_core.catalog import default_model
+    from sesr_core.cli.main import main
+    from sesr_core.runtime.engine_choice import measure_engines, twin_of
+
+    model = default_model(2).path
+    measure_engines([model, twin_of(model)], ["openvino"], 2)  # as auto does: two OpenVINO models, both let go
+    sys.exit(main(["upscale", sys.argv[1], "-o", sys.argv[2], "--model", str(model), "--engine", "litert"]))
+""")
+
+
+def test_ctrl_c_in_a_batch_after_openvino_timed_a_model_and_its_twin_stops_cleanly(tmp_path):
+    """Each OpenVINO Core's CPU plugin swaps in its own alternate signal stack; two Cores let go in the order they
+    were made left the main thread's on unmapped memory, and Ctrl-C in the next batch crashed (SIGSEGV)."""
+    folder, out = tmp_path / "noise", tmp_path / "out"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for index in range(6):
+        Image.fromarray(rng.integers(0, 256, (700, 900, 3), dtype=np.uint8)).save(folder / f"p{index}.png")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "SESR_STUDIO_HOME": str(tmp_path / "home")}
+    child = subprocess.Popen([sys.executable, "-c", TIMED_THEN_BATCH, str(folder), str(out)], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                             start_new_session=True)
+    wait_until(lambda: out.is_dir() and any(not p.name.startswith(".") for p in out.iterdir()), child,
+               "the batch wrote its first image")
+    child.send_signal(signal.SIGINT)
+    status, _out, err = finish(child)
+    assert status == 130 and "stopped by Ctrl-C" in err, f"status {status}: {err[-2000:]}"

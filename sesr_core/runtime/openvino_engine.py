@@ -5,6 +5,12 @@ compiled models are kept per shape (tiles come in a few fixed shapes), at most :
 are not pinned to cores: OpenVINO pins them by default, and on two cores shared with other work (the video encoder,
 other programs) a pinned thread waits for its core; measured on a busy 2-core machine, one 1938x288 strip took a
 median 1191 ms pinned against 469 ms unpinned (12 interleaved runs).
+
+Every engine compiles on the process's one :class:`ov.Core` (:func:`shared_core`), kept until exit. Each Core makes its
+own CPU plugin, and the plugin gives the thread that creates it a private alternate signal stack, putting back the
+one it replaced when it is destroyed: two Cores destroyed in the order they were made (auto timing a model and its
+fp32 twin) left the main thread's alternate stack on unmapped memory, and the next signal (Python's handlers run on
+that stack) wrote over whatever was mapped there later, so Ctrl-C in the following batch crashed the process.
 """
 
 from __future__ import annotations
@@ -18,6 +24,19 @@ import openvino as ov
 
 CACHE_SIZE = 6  # compiled shapes per model (a compiled 288x2048 M5 holds about 100 MB)
 
+_core: ov.Core | None = None
+_core_lock = threading.Lock()
+
+
+def shared_core() -> ov.Core:
+    """The process's one OpenVINO Core (made on first use, kept until exit): its CPU plugin, and the alternate
+    signal stack the plugin installs, then outlive every engine."""
+    global _core
+    with _core_lock:
+        if _core is None:
+            _core = ov.Core()
+        return _core
+
 
 class OpenVINOEngine:
     """A .tflite model compiled by OpenVINO for the CPU, ``threads`` threads per run."""
@@ -26,7 +45,7 @@ class OpenVINOEngine:
 
     def __init__(self, path: Path, threads: int, cache_size: int = CACHE_SIZE, profile: bool = False) -> None:
         self.threads = threads
-        self._core = ov.Core()
+        self._core = shared_core()
         self._model = self._core.read_model(str(path))
         self._cache_size = cache_size
         self._config = {"INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": "LATENCY", "ENABLE_CPU_PINNING": False}
