@@ -8,7 +8,7 @@ without touching the temporary file of a writer that is still running.
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 
@@ -30,6 +30,17 @@ def new_file_mode(target: Path) -> int:
 def temporary_prefix(target: Path) -> str:
     """The start of this process's temporary names for ``target`` (``.NAME.PID.``)."""
     return f".{target.name}.{os.getpid()}."
+
+
+def temporary_name(target: Path) -> Path:
+    """A fresh temporary name beside ``target`` (``.NAME.PID.RANDOM.tmp``). Name it *before* creating it, so that an
+    interrupt at any moment of the creation knows what to delete."""
+    return target.parent / f"{temporary_prefix(target)}{secrets.token_hex(6)}.tmp"
+
+
+def create_exclusive(path: Path) -> int:
+    """Create ``path``, which must not exist, for writing (owner-only until its mode is set); returns the descriptor."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
 
 
 def _writer_pid(name: str, prefix: str, separator: str) -> int | None:
@@ -73,15 +84,13 @@ def glob_escape(text: str) -> str:
 def write_bytes_atomic(path: str | Path, content: bytes) -> None:
     """Write ``content`` to ``path`` so that readers see the old file or the whole new one, never a part."""
     path = Path(path)
-    temp: str | None = None
     remove_stale_temporaries(path)
+    temp = temporary_name(path)
     try:
-        handle, temp = tempfile.mkstemp(prefix=temporary_prefix(path), suffix=".tmp", dir=path.parent)
-        with os.fdopen(handle, "wb") as out:
+        with os.fdopen(create_exclusive(temp), "wb") as out:
             out.write(content)
         os.chmod(temp, new_file_mode(path))
         os.replace(temp, path)
     except BaseException:
-        if temp is not None:
-            Path(temp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise

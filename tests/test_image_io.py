@@ -351,7 +351,22 @@ def test_read_only_folder_is_reported(tmp_path: Path, monkeypatch: pytest.Monkey
     def read_only(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(image_write.tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(image_write, "create_exclusive", read_only)  # root ignores a read-only folder
     with pytest.raises(ImageWriteError, match="read-only"):
+        write_image(tmp_path / "out.png", RGB8)
+    assert not os.listdir(tmp_path)
+
+
+def test_an_interrupt_as_the_temporary_file_is_created_leaves_nothing(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A signal can land after the temporary file exists but before its creator returns: it is still removed."""
+    real_create = image_write.create_exclusive
+
+    def created_then_interrupted(path: Path) -> int:
+        os.close(real_create(path))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(image_write, "create_exclusive", created_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
         write_image(tmp_path / "out.png", RGB8)
     assert not os.listdir(tmp_path)

@@ -12,7 +12,6 @@ import errno
 import os
 import shutil
 import struct
-import tempfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image
 
-from sesr_core.atomic import new_file_mode, remove_stale_temporaries, temporary_prefix
+from sesr_core.atomic import create_exclusive, new_file_mode, remove_stale_temporaries, temporary_name
 from sesr_core.errors import ImageWriteError
 from sesr_core.file_kinds import folder_problem
 from sesr_core.imaging import sixteen_bit
@@ -78,12 +77,11 @@ def write_image(
         raise ImageWriteError(f"Cannot write '{path}': a folder has that name; choose another file name.")
     if path.exists() and not overwrite:
         raise ImageWriteError(_exists_message(path))
-    tmp_name: str | None = None  # set inside the try, so an interrupt right after mkstemp still cleans up
     with contextlib.suppress(OSError):
         remove_stale_temporaries(path)  # what a killed run left for this output
+    tmp_name = temporary_name(path)  # named before it exists: an interrupt at any point knows what to delete
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=temporary_prefix(path), suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "wb") as handle:
+        with os.fdopen(create_exclusive(tmp_name), "wb") as handle:
             encode(handle)
             handle.flush()
             os.fsync(handle.fileno())
@@ -92,9 +90,8 @@ def write_image(
             raise ImageWriteError(_exists_message(path))
         os.replace(tmp_name, path)
     except BaseException as exc:
-        if tmp_name is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
         if isinstance(exc, OSError):
             raise ImageWriteError(_os_error_message(path, exc)) from None
         raise
