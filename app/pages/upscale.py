@@ -39,6 +39,7 @@ from app.widgets.compare_panel import ComparePanel
 from app.widgets.output_options import OutputOptionsForm, pictures_folder
 from app.widgets.panes import two_panes
 from app.widgets.queue_list import DONE, FAILED, WAITING, WORKING, QueueModel, QueueView
+from app.widgets.workload import follow_queue
 
 IMAGE_FILTER = "Images (" + " ".join(f"*{e}" for e in IMAGE_EXTENSIONS) + ")"
 
@@ -68,6 +69,7 @@ class UpscalePage(JobPage):
         self._restore()
         self._build()
         self.picker.changed.connect(self._model_changed)
+        follow_queue(self.picker, self.queue)
         self.options.changed.connect(self.selection_changed)
         self.options.threads.valueChanged.connect(lambda n: self.settings.set("runtime/threads", n))
         self.list.doubleClicked.connect(self._open_item)
