@@ -22,12 +22,14 @@ from app import APP_NAME
 from app.about import AboutDialog
 from app.catalog_store import CatalogStore
 from app.engine_setting import engine_status
+from app.focus import chain, first_control, reading_order
 from app.pages.models import ModelsPage
 from app.pages.train import TrainPage
 from app.pages.upscale import UpscalePage
 from app.pages.video import VideoPage
 from app.preferences import PreferencesDialog
 from app.settings import Settings
+from app.shortcuts_dialog import ShortcutsDialog
 
 PAGE_ICONS = {
     "Upscale": QStyle.StandardPixmap.SP_FileDialogContentsView,
@@ -56,7 +58,8 @@ class MainWindow(QMainWindow):
         self.navigation = QListWidget(objectName="navigation")
         self.navigation.setIconSize(QSize(22, 22))
         self.navigation.setFixedWidth(150)
-        self.navigation.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.navigation.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Tab reaches it; arrows move between pages
+        self.navigation.setAccessibleName("Pages")
         self.stack = QStackedWidget()
         for page in self.pages:
             item = QListWidgetItem(self.style().standardIcon(PAGE_ICONS[page.title]), page.title)
@@ -83,6 +86,7 @@ class MainWindow(QMainWindow):
             page.selection_changed.connect(self._update_status)
         self.train.model_added.connect(self._model_added)
         self._build_menus()
+        chain([self.navigation, *(w for page in self.pages for w in reading_order(page))])
         self._restore()
         self._update_status()
 
@@ -125,6 +129,7 @@ class MainWindow(QMainWindow):
             self._action(view_menu, f"{page.title} page", lambda _c=False, i=index: self.show_page(i),
                          [f"Alt+{index + 1}"])
         help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, [QKeySequence.StandardKey.HelpContents])
         self._action(help_menu, f"&About {APP_NAME}", self.show_about)
 
     # ------------------------------------------------------------------------------------------------ pages
@@ -133,8 +138,13 @@ class MainWindow(QMainWindow):
         return self.stack.currentWidget()
 
     def show_page(self, index_or_page) -> None:
+        """Show a page; unless the sidebar has the focus (arrow keys there), focus the page's first control."""
         index = index_or_page if isinstance(index_or_page, int) else self.pages.index(index_or_page)
         self.navigation.setCurrentRow(index)
+        if not self.navigation.hasFocus():
+            first = first_control(self.pages[index])
+            if first is not None:
+                first.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _page_changed(self, index: int) -> None:
         self.stack.setCurrentIndex(index)
@@ -163,6 +173,9 @@ class MainWindow(QMainWindow):
     def paste(self) -> None:
         self.show_page(self.upscale)
         self.upscale.paste()
+
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self, self).exec()
 
     def show_about(self) -> None:
         AboutDialog(self).exec()
@@ -239,7 +252,9 @@ class MainWindow(QMainWindow):
         running = [p for p in self.pages if p.busy]
         if running and self.confirm_close:
             names = ", ".join(p.title.lower() for p in running)
-            answer = QMessageBox.question(self, "Quit SESR Studio", f"A job is running ({names}). Stop it and quit?")
+            answer = QMessageBox.question(self, "Quit SESR Studio", f"A job is running ({names}). Stop it and quit?",
+                                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                          QMessageBox.StandardButton.No)  # Enter keeps the job running
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()
                 return

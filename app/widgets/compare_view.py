@@ -8,12 +8,26 @@ with nearest-neighbour sampling when magnified, as its pixels really are.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPainterPath, QPen, QPixmap, QWheelEvent
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QFont,
+    QImage,
+    QKeySequence,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmap,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 ZOOM_STEP = 1.25
 MIN_ZOOM, MAX_ZOOM = 0.02, 32.0
 HANDLE_GRAB = 8
+PAN_STEP = 0.1  # of the view's size, per arrow key
+SPLIT_STEP = 0.05  # of the view's width, per Shift+arrow or [ ]
 
 
 class CompareView(QWidget):
@@ -39,6 +53,23 @@ class CompareView(QWidget):
         self._split = 0.5
         self._drag: str | None = None
         self._last_pos = QPointF()
+        self.setAccessibleName("before/after view")
+        self._add_keys()
+
+    def _add_keys(self) -> None:
+        """Arrows pan; Shift+Left/Right and [ ] move the split line (while the view has the focus)."""
+        keys = [("Pan left", ["Left"], lambda: self.pan_by(self.width() * PAN_STEP, 0)),
+                ("Pan right", ["Right"], lambda: self.pan_by(-self.width() * PAN_STEP, 0)),
+                ("Pan up", ["Up"], lambda: self.pan_by(0, self.height() * PAN_STEP)),
+                ("Pan down", ["Down"], lambda: self.pan_by(0, -self.height() * PAN_STEP)),
+                ("Move the split line left", ["Shift+Left", "["], lambda: self.set_split(self._split - SPLIT_STEP)),
+                ("Move the split line right", ["Shift+Right", "]"], lambda: self.set_split(self._split + SPLIT_STEP))]
+        for text, shortcuts, slot in keys:
+            action = QAction(text, self)
+            action.setShortcuts([QKeySequence(k) for k in shortcuts])
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            action.triggered.connect(slot)
+            self.addAction(action)
 
     # ------------------------------------------------------------------------------------------------ content
 
