@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QStackedWidget,
-    QStyle,
     QWidget,
 )
 
@@ -23,6 +22,7 @@ from app.about import AboutDialog
 from app.catalog_store import CatalogStore
 from app.engine_setting import engine_status
 from app.focus import chain, first_control, reading_order
+from app.icons import app_icon
 from app.pages.models import ModelsPage
 from app.pages.train import TrainPage
 from app.pages.upscale import UpscalePage
@@ -30,13 +30,11 @@ from app.pages.video import VideoPage
 from app.preferences import PreferencesDialog
 from app.settings import Settings
 from app.shortcuts_dialog import ShortcutsDialog
+from app.widgets.banner_overlay import float_banners
+from app.widgets.drop_overlay import DropOverlay
 
-PAGE_ICONS = {
-    "Upscale": QStyle.StandardPixmap.SP_FileDialogContentsView,
-    "Video": QStyle.StandardPixmap.SP_MediaPlay,
-    "Train": QStyle.StandardPixmap.SP_BrowserReload,
-    "Models": QStyle.StandardPixmap.SP_DriveHDIcon,
-}
+DROP_TEXTS = {"Upscale": "Drop to add to the queue", "Video": "Drop to open the video",
+              "Train": "Drop to open the training run", "Models": "Drop to import the model"}
 
 
 class MainWindow(QMainWindow):
@@ -62,7 +60,7 @@ class MainWindow(QMainWindow):
         self.navigation.setAccessibleName("Pages")
         self.stack = QStackedWidget()
         for page in self.pages:
-            item = QListWidgetItem(self.style().standardIcon(PAGE_ICONS[page.title]), page.title)
+            item = QListWidgetItem(app_icon(page.title.lower()), page.title)
             self.navigation.addItem(item)
             self.stack.addWidget(page)
             page.busy_changed.connect(lambda _busy, p=page: self._page_busy(p))
@@ -76,6 +74,9 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.navigation)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
+        self.drop_overlay = DropOverlay(self.stack)
+        for page in self.pages:
+            float_banners(page)
 
         self.model_label, self.scale_label, self.threads_label = QLabel(), QLabel(), QLabel()
         self.engine_label = QLabel()
@@ -205,14 +206,27 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------------------------------------ drops
 
+    def drop_target(self, paths: list[Path]):
+        """The page the first droppable path would go to (models, runs, videos, then images and folders)."""
+        return next((page for path in paths for page in (self.models, self.train, self.video, self.upscale)
+                     if page.accepts(path)), None)
+
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
-        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        target = self.drop_target(paths) if event.mimeData().hasUrls() else None
+        if target is not None:
+            self.drop_overlay.show_text(DROP_TEXTS[target.title])
             event.acceptProposedAction()
 
     def dragMoveEvent(self, event) -> None:  # noqa: N802
         event.acceptProposedAction()
 
+    def dragLeaveEvent(self, event) -> None:  # noqa: N802
+        self.drop_overlay.hide()
+        super().dragLeaveEvent(event)
+
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        self.drop_overlay.hide()
         paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
         event.acceptProposedAction()
         self.open_paths(paths)

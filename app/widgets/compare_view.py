@@ -34,6 +34,7 @@ class CompareView(QWidget):
     """Shows ``before`` left of the split line and ``after`` right of it."""
 
     zoom_changed = Signal(float)
+    content_changed = Signal()  # a picture or the message came or went
 
     def __init__(self, parent: QWidget | None = None, empty_text: str = "Drop images here or press Ctrl+O") -> None:
         super().__init__(parent)
@@ -83,6 +84,7 @@ class CompareView(QWidget):
         if not (keep_view and old_size == self.content_size()):
             self.fit()
         self.update()
+        self.content_changed.emit()
 
     def set_before(self, before: QImage | None, label: str) -> None:
         """Replace the left image only (original <-> bicubic), keeping zoom and position."""
@@ -94,6 +96,10 @@ class CompareView(QWidget):
         """A line drawn at the bottom of the view (e.g. 'Upscaling preview…'); empty to hide."""
         self._message = text
         self.update()
+        self.content_changed.emit()
+
+    def message(self) -> str:
+        return self._message
 
     def set_empty_text(self, text: str) -> None:
         self._empty_text = text
@@ -362,4 +368,6 @@ class CompareView(QWidget):
         font = QFont(self.font())
         font.setPointSizeF(font.pointSizeF() * 1.3)
         painter.setFont(font)
-        painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._empty_text)
+        text = self._message or self._empty_text  # loading: say so instead of asking for a file
+        flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+        painter.drawText(self.rect().adjusted(32, 32, -32, -32), flags, text)
