@@ -65,6 +65,8 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(page)
             page.busy_changed.connect(lambda _busy, p=page: self._page_busy(p))
             page.busy_changed.connect(lambda busy: busy or self._update_status())  # auto has measured by now
+            if hasattr(page, "picker"):
+                page.busy_changed.connect(lambda busy, p=page: busy or p.picker.refresh_estimates())
             page.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.navigation.currentRowChanged.connect(self._page_changed)
         central = QWidget()

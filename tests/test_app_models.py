@@ -81,7 +81,7 @@ def test_shipped_models_cannot_be_deleted_or_renamed(window, tiny_models, tmp_pa
     assert not page.delete_selected(confirm=False)
     assert "shipped model and cannot be deleted" in page.banner.message()
     assert (shipped / "tiny-x2-int8.tflite").is_file()
-    assert "shipped" in page.table.item(0, 7).text()
+    assert "shipped" in page.table.item(0, 6).text()
 
 
 def test_a_models_card_says_what_it_started_from():
@@ -147,7 +147,7 @@ def test_full_model_names_at_1024x700(window):
 
 def test_the_psnr_column_names_its_data_set(window, install_model):
     page = window.models
-    heading = page.table.horizontalHeaderItem(6).text()
+    heading = page.table.horizontalHeaderItem(5).text()
     assert heading == "PSNR (dB)\non Set5"
     source = [e for e in list_models() if e.name == "SESR-M5-x2"][0].path
     target = install_model(source, "my-div2k")
@@ -155,8 +155,8 @@ def test_the_psnr_column_names_its_data_set(window, install_model):
     card["evaluation"] = {"dataset": "DIV2K-val", "psnr": 34.5, "ssim": 0.93}
     target.with_suffix(".json").write_text(json.dumps(card))
     window.catalog.refresh()
-    assert "Set5" not in page.table.horizontalHeaderItem(6).text()
-    cells = {page.table.item(r, 0).text(): page.table.item(r, 6).text() for r in range(page.table.rowCount())}
+    assert "Set5" not in page.table.horizontalHeaderItem(5).text()
+    cells = {page.table.item(r, 0).text(): page.table.item(r, 5).text() for r in range(page.table.rowCount())}
     assert cells["my-div2k"] == "34.50 on DIV2K-val" and cells["SESR-M5-x2"] == "37.05 on Set5"
 
 

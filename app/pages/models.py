@@ -31,7 +31,7 @@ from app.widgets.model_card_view import PSNR_COLUMN, card_html, psnr_dataset, ps
 from sesr_core.errors import SesrError
 from sesr_core.models.catalog import CatalogEntry, user_models_dir
 
-COLUMNS = ["Name", "Scale", "Preset", "Precision", "Params", "MACs/px", "PSNR (dB)", "Source"]  # PSNR: see reload
+COLUMNS = ["Name", "Scale", "Preset", "Precision", "MACs/px", "PSNR (dB)", "Source"]  # PSNR: see reload
 
 
 class ModelsPage(QWidget):
@@ -82,7 +82,7 @@ class ModelsPage(QWidget):
         splitter.addWidget(self.details)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([700, 460])
+        splitter.setSizes([760, 400])
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addLayout(buttons)

@@ -68,7 +68,8 @@ class VideoPage(JobPage):
         self.preset.setToolTip("Encoder speed: faster presets make bigger files at the same quality")
         self.codec.currentIndexChanged.connect(lambda _i: self._codec_changed())
         self._codec_changed()
-        self.output = PathField("save", "Beside the input, named NAME_x2.mp4", VIDEO_FILTER)
+        self.output = PathField("save", "Beside the input", VIDEO_FILTER)
+        self.output.edit.setToolTip("Empty: saved beside the input, named NAME_x2.mp4")
         self.overwrite = QCheckBox("Replace an existing file")
         self.compare = ComparePanel("Open a video to preview a frame")
         self.compare_view = self.compare.view

@@ -81,7 +81,7 @@ def card_html(entry: CatalogEntry) -> str:
     return "".join(parts)
 
 
-PSNR_COLUMN = 6
+PSNR_COLUMN = 5
 
 
 def psnr_dataset(entries: list[CatalogEntry]) -> str | None:
@@ -104,5 +104,5 @@ def table_values(entry: CatalogEntry, common_dataset: str | None = "Set5") -> li
     psnr = f"{entry.set5_psnr:.2f}" if entry.set5_psnr else "—"
     if entry.set5_psnr and common_dataset is None:
         psnr += f" on {entry.eval_dataset or 'an unnamed data set'}"
-    return [entry.name, f"×{entry.scale}", entry.preset, entry.precision, compact(entry.params),
-            compact(entry.macs_per_pixel), psnr, source]
+    return [entry.name, f"×{entry.scale}", entry.preset, entry.precision, compact(entry.macs_per_pixel), psnr,
+            source]  # the parameter count is on the card

@@ -151,6 +151,11 @@ class ModelPicker(QWidget):
             self._describe_rows()
             self._model_changed()
 
+    def refresh_estimates(self) -> None:
+        """Read auto's timings again (a job has just measured the engines)."""
+        self._describe_rows()
+        self._model_changed()
+
     def select(self, name: str) -> None:
         """Choose a model by name, switching the scale to its scale (and to all models if it is not offered)."""
         entry = self.catalog.find(name)
