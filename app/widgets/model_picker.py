@@ -148,13 +148,12 @@ class ModelPicker(QWidget):
         """The queue the estimates are about (0 images: "per 12 MP photo")."""
         if (pixels, images, threads) != (*self._workload, self._threads):
             self._workload, self._threads = (pixels, images), threads
-            self._describe_rows()
-            self._model_changed()
+            self.refresh_estimates()
 
     def refresh_estimates(self) -> None:
-        """Read auto's timings again (a job has just measured the engines)."""
+        """Read auto's timings again (a job has just measured the engines); the choice itself does not change."""
         self._describe_rows()
-        self._model_changed()
+        self._describe_choice()
 
     def select(self, name: str) -> None:
         """Choose a model by name, switching the scale to its scale (and to all models if it is not offered)."""
@@ -246,6 +245,12 @@ class ModelPicker(QWidget):
             self._wanted = entry.name
         elif self.is_automatic():
             self._wanted = AUTOMATIC
+        self._describe_choice()
+        self.changed.emit(entry)
+
+    def _describe_choice(self) -> None:
+        """The line under the combo (name and estimate) and the technical details behind the Details button."""
+        entry = self.entry()
         when = self._time(entry) if entry is not None else ""
         if entry is not None:
             self.details.setText(entry.name + (f" · {when}" if when else " · speed measured on first use"))
@@ -253,4 +258,3 @@ class ModelPicker(QWidget):
             self.details.setText("Chooses a model for each image" if self.is_automatic() else "")
         self.technical.setText(model_description(entry) if entry else "")
         self.details_button.setEnabled(entry is not None)
-        self.changed.emit(entry)
