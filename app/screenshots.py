@@ -15,14 +15,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QPointF, QTimer
+from PySide6.QtCore import QEventLoop, QPointF
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.demo_media import make_clip, sample_images
 from app.jobs.training import default_runs_dir
 from app.settings import Settings, use_settings_folder
 
-SIZE = (1360, 860)
+SIZE = (1360, 860)  # where the jobs run; every page is then shot at each of SIZES, light and dark
+SIZES = ((1024, 700), (1360, 860), (1920, 1080))
 
 
 def wait_until(app: QApplication, condition: Callable[[], bool], timeout: float) -> bool:
@@ -111,7 +112,8 @@ def _train(app, window) -> None:
 
 
 def take_screenshots(app: QApplication, folder: Path) -> int:
-    """Render every page to ``folder``; returns the exit status."""
+    """Render every page at each of :data:`SIZES`, light and dark, and the dialogs, to ``folder``; returns the exit
+    status."""
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="sesr-screenshots-") as temp:
@@ -125,27 +127,20 @@ def take_screenshots(app: QApplication, folder: Path) -> int:
         window.show()
         settle(app)
         _upscale(app, window, work)
-        save(window, folder, "upscale", written)
         _video(app, window, work)
-        save(window, folder, "video", written)
         _train(app, window)
-        save(window, folder, "train", written)
-        window.show_page(window.models)
-        settle(app)
-        save(window, folder, "models", written)
-        _dark(app, window, folder, written)
-        from app.about import AboutDialog
-
-        about = AboutDialog(window)
-        about.show()
-        settle(app)
-        save(about, folder, "about", written)
-        about.close()
-        preferences = window.preferences_dialog()
-        preferences.show()
-        settle(app)
-        save(preferences, folder, "preferences", written)
-        preferences.close()
+        for page in window.pages:  # the jobs' success banners would float over the controls in every picture
+            page.banner.hide()
+        for theme in ("light", "dark"):
+            _theme(app, theme)
+            for width, height in SIZES:
+                window.resize(width, height)
+                for page in window.pages:
+                    window.show_page(page)
+                    settle(app)
+                    save(window, folder, f"{page.title.lower()}-{width}x{height}-{theme}", written)
+        _theme(app, None)
+        _dialogs(app, window, folder, written)
         window.close()
         settle(app)
     for path in written:
@@ -153,27 +148,25 @@ def take_screenshots(app: QApplication, folder: Path) -> int:
     return 0 if written else 1
 
 
-def _dark(app: QApplication, window, folder: Path, written: list[Path]) -> None:
-    """The Upscale page again in the dark palette."""
+def _dialogs(app: QApplication, window, folder: Path, written: list[Path]) -> None:
+    from app.about import AboutDialog
+    from app.shortcuts_dialog import ShortcutsDialog
+
+    for name, dialog in (("about", AboutDialog(window)), ("preferences", window.preferences_dialog()),
+                         ("shortcuts", ShortcutsDialog(window, window))):
+        dialog.show()
+        settle(app)
+        save(dialog, folder, name, written)
+        dialog.close()
+
+
+def _theme(app: QApplication, theme: str | None) -> None:
+    """Apply the light or dark palette (None: back to what the environment says)."""
     from app.theme import apply_theme
 
-    previous = os.environ.get("SESR_STUDIO_THEME")
-    os.environ["SESR_STUDIO_THEME"] = "dark"
-    apply_theme(app)
-    page = window.upscale
-    window.show_page(page)
-    page.compare.bicubic_button.click()  # the left side becomes the bicubic baseline
-    wait_until(app, lambda: page.compare_view.before_label.startswith("Bicubic"), 60)
-    QTimer.singleShot(0, lambda: page.compare_view.set_split(0.62))
-    settle(app, 0.5)
-    save(window, folder, "upscale-dark", written)
-    page.compare.original_button.click()
-    if previous is None:
+    if theme is None:
         os.environ.pop("SESR_STUDIO_THEME", None)
     else:
-        os.environ["SESR_STUDIO_THEME"] = previous
+        os.environ["SESR_STUDIO_THEME"] = theme
     apply_theme(app)
     settle(app)
-
-
-

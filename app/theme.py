@@ -17,7 +17,8 @@ _STYLE = """
 QPushButton#primary { background: %(accent)s; color: white; border: none; border-radius: 4px;
                       padding: 6px 18px; font-weight: bold; }
 QPushButton#primary:hover { background: %(accent_hover)s; }
-QPushButton#primary:disabled { background: %(disabled)s; color: %(disabled_text)s; }
+QPushButton#primary:focus { border: 2px solid %(focus_ring)s; padding: 4px 16px; }
+QPushButton#primary:disabled { background: %(primary_disabled)s; color: %(primary_disabled_text)s; }
 QToolButton:checked { background: %(accent)s; color: white; border: 1px solid %(accent)s; border-radius: 3px;
                       padding: 2px 6px; }
 QLabel#hint { color: %(muted)s; }
@@ -25,6 +26,7 @@ QFrame#banner { background: %(banner)s; border: 1px solid %(accent)s; border-rad
 QListWidget#navigation { border: none; background: %(nav)s; font-size: 11pt; outline: 0; }
 QListWidget#navigation::item { padding: 10px 8px; border-radius: 6px; margin: 2px 6px; }
 QListWidget#navigation::item:selected { background: %(accent)s; color: white; }
+QListWidget#navigation::item:focus { border: 2px solid %(focus_ring)s; }
 """
 
 
@@ -69,6 +71,13 @@ def dark_palette() -> QPalette:
     return palette
 
 
+def primary_disabled_colours(dark: bool) -> dict[str, QColor]:
+    """A disabled primary button: greyed blue with readable text, so it still looks like the button it is."""
+    if dark:
+        return {"disabled": QColor(55, 75, 100), "disabled_text": QColor(165, 177, 195)}
+    return {"disabled": QColor(180, 200, 225), "disabled_text": QColor(85, 100, 122)}
+
+
 def apply_theme(app: QApplication) -> None:
     """Fusion with the light or dark palette, and a few named-widget styles on top."""
     app.setStyle("Fusion")
@@ -80,8 +89,8 @@ def apply_theme(app: QApplication) -> None:
     window = palette.color(QPalette.ColorRole.Window)
     values = {
         "accent": ACCENT.name(), "accent_hover": ACCENT.lighter(115).name(),
-        "disabled": palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Button).name(),
-        "disabled_text": palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText).name(),
+        "focus_ring": (QColor(255, 255, 255) if dark else ACCENT.darker(190)).name(),
+        **{f"primary_{k}": v.name() for k, v in primary_disabled_colours(dark).items()},
         "muted": palette.color(QPalette.ColorRole.PlaceholderText).name(),
         "banner": (window.lighter(120) if dark else QColor(232, 242, 252)).name(),
         "nav": (window.darker(115) if dark else window.darker(104)).name(),

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QStackedWidget,
-    QStyle,
     QWidget,
 )
 
@@ -22,19 +21,20 @@ from app import APP_NAME
 from app.about import AboutDialog
 from app.catalog_store import CatalogStore
 from app.engine_setting import engine_status
+from app.focus import chain, first_control, reading_order
+from app.icons import app_icon
 from app.pages.models import ModelsPage
 from app.pages.train import TrainPage
 from app.pages.upscale import UpscalePage
 from app.pages.video import VideoPage
 from app.preferences import PreferencesDialog
 from app.settings import Settings
+from app.shortcuts_dialog import ShortcutsDialog
+from app.widgets.banner_overlay import float_banners
+from app.widgets.drop_overlay import DropOverlay
 
-PAGE_ICONS = {
-    "Upscale": QStyle.StandardPixmap.SP_FileDialogContentsView,
-    "Video": QStyle.StandardPixmap.SP_MediaPlay,
-    "Train": QStyle.StandardPixmap.SP_BrowserReload,
-    "Models": QStyle.StandardPixmap.SP_DriveHDIcon,
-}
+DROP_TEXTS = {"Upscale": "Drop to add to the queue", "Video": "Drop to open the video",
+              "Train": "Drop to open the training run", "Models": "Drop to import the model"}
 
 
 class MainWindow(QMainWindow):
@@ -56,14 +56,17 @@ class MainWindow(QMainWindow):
         self.navigation = QListWidget(objectName="navigation")
         self.navigation.setIconSize(QSize(22, 22))
         self.navigation.setFixedWidth(150)
-        self.navigation.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.navigation.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Tab reaches it; arrows move between pages
+        self.navigation.setAccessibleName("Pages")
         self.stack = QStackedWidget()
         for page in self.pages:
-            item = QListWidgetItem(self.style().standardIcon(PAGE_ICONS[page.title]), page.title)
+            item = QListWidgetItem(app_icon(page.title.lower()), page.title)
             self.navigation.addItem(item)
             self.stack.addWidget(page)
             page.busy_changed.connect(lambda _busy, p=page: self._page_busy(p))
             page.busy_changed.connect(lambda busy: busy or self._update_status())  # auto has measured by now
+            if hasattr(page, "picker"):
+                page.busy_changed.connect(lambda busy, p=page: busy or p.picker.refresh_estimates())
             page.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.navigation.currentRowChanged.connect(self._page_changed)
         central = QWidget()
@@ -73,6 +76,9 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.navigation)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
+        self.drop_overlay = DropOverlay(self.stack)
+        for page in self.pages:
+            float_banners(page)
 
         self.model_label, self.scale_label, self.threads_label = QLabel(), QLabel(), QLabel()
         self.engine_label = QLabel()
@@ -83,6 +89,7 @@ class MainWindow(QMainWindow):
             page.selection_changed.connect(self._update_status)
         self.train.model_added.connect(self._model_added)
         self._build_menus()
+        chain([self.navigation, *(w for page in self.pages for w in reading_order(page))])
         self._restore()
         self._update_status()
 
@@ -125,6 +132,7 @@ class MainWindow(QMainWindow):
             self._action(view_menu, f"{page.title} page", lambda _c=False, i=index: self.show_page(i),
                          [f"Alt+{index + 1}"])
         help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, [QKeySequence.StandardKey.HelpContents])
         self._action(help_menu, f"&About {APP_NAME}", self.show_about)
 
     # ------------------------------------------------------------------------------------------------ pages
@@ -133,8 +141,13 @@ class MainWindow(QMainWindow):
         return self.stack.currentWidget()
 
     def show_page(self, index_or_page) -> None:
+        """Show a page; unless the sidebar has the focus (arrow keys there), focus the page's first control."""
         index = index_or_page if isinstance(index_or_page, int) else self.pages.index(index_or_page)
         self.navigation.setCurrentRow(index)
+        if not self.navigation.hasFocus():
+            first = first_control(self.pages[index])
+            if first is not None:
+                first.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _page_changed(self, index: int) -> None:
         self.stack.setCurrentIndex(index)
@@ -164,6 +177,9 @@ class MainWindow(QMainWindow):
         self.show_page(self.upscale)
         self.upscale.paste()
 
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self, self).exec()
+
     def show_about(self) -> None:
         AboutDialog(self).exec()
 
@@ -192,14 +208,27 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------------------------------------ drops
 
+    def drop_target(self, paths: list[Path]):
+        """The page the first droppable path would go to (models, runs, videos, then images and folders)."""
+        return next((page for path in paths for page in (self.models, self.train, self.video, self.upscale)
+                     if page.accepts(path)), None)
+
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
-        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        target = self.drop_target(paths) if event.mimeData().hasUrls() else None
+        if target is not None:
+            self.drop_overlay.show_text(DROP_TEXTS[target.title])
             event.acceptProposedAction()
 
     def dragMoveEvent(self, event) -> None:  # noqa: N802
         event.acceptProposedAction()
 
+    def dragLeaveEvent(self, event) -> None:  # noqa: N802
+        self.drop_overlay.hide()
+        super().dragLeaveEvent(event)
+
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        self.drop_overlay.hide()
         paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
         event.acceptProposedAction()
         self.open_paths(paths)
@@ -239,7 +268,9 @@ class MainWindow(QMainWindow):
         running = [p for p in self.pages if p.busy]
         if running and self.confirm_close:
             names = ", ".join(p.title.lower() for p in running)
-            answer = QMessageBox.question(self, "Quit SESR Studio", f"A job is running ({names}). Stop it and quit?")
+            answer = QMessageBox.question(self, "Quit SESR Studio", f"A job is running ({names}). Stop it and quit?",
+                                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                          QMessageBox.StandardButton.No)  # Enter keeps the job running
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()
                 return

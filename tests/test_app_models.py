@@ -81,7 +81,7 @@ def test_shipped_models_cannot_be_deleted_or_renamed(window, tiny_models, tmp_pa
     assert not page.delete_selected(confirm=False)
     assert "shipped model and cannot be deleted" in page.banner.message()
     assert (shipped / "tiny-x2-int8.tflite").is_file()
-    assert "shipped" in page.table.item(0, 7).text()
+    assert "shipped" in page.table.item(0, 6).text()
 
 
 def test_a_models_card_says_what_it_started_from():
@@ -125,3 +125,49 @@ def test_a_card_shows_its_bicubic_baseline_and_its_jpeg_score():
     assert "Bicubic" in html
     assert f"{photo.card['evaluation']['bicubic_psnr']:.2f} dB" in html
     assert "LR jpeg=75" in html and f"{degraded['psnr']:.2f} dB (bicubic {degraded['bicubic_psnr']:.2f})" in html
+
+
+def _fit_1024(window):
+    window.resize(1024, 700)
+    window.show_page(window.models)
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
+
+
+def test_full_model_names_at_1024x700(window):
+    _fit_1024(window)
+    table = window.models.table
+    metrics = table.fontMetrics()
+    for row in range(table.rowCount()):
+        name = table.item(row, 0).text()
+        assert metrics.horizontalAdvance(name) <= table.columnWidth(0), name
+    assert table.columnViewportPosition(0) + table.columnWidth(0) <= table.viewport().width()
+
+
+def test_the_psnr_column_names_its_data_set(window, install_model):
+    page = window.models
+    heading = page.table.horizontalHeaderItem(5).text()
+    assert heading == "PSNR (dB)\non Set5"
+    source = [e for e in list_models() if e.name == "SESR-M5-x2"][0].path
+    target = install_model(source, "my-div2k")
+    card = json.loads(target.with_suffix(".json").read_text())
+    card["evaluation"] = {"dataset": "DIV2K-val", "psnr": 34.5, "ssim": 0.93}
+    target.with_suffix(".json").write_text(json.dumps(card))
+    window.catalog.refresh()
+    assert "Set5" not in page.table.horizontalHeaderItem(5).text()
+    cells = {page.table.item(r, 0).text(): page.table.item(r, 5).text() for r in range(page.table.rowCount())}
+    assert cells["my-div2k"] == "34.50 on DIV2K-val" and cells["SESR-M5-x2"] == "37.05 on Set5"
+
+
+def test_importing_the_same_model_twice_is_noticed(window, tmp_path):
+    page = window.models
+    source = tmp_path / "mine.tflite"
+    shutil.copy([e for e in list_models() if e.name == "SESR-M5-x4"][0].path, source)
+    page.import_files([source])
+    copy = tmp_path / "again" / "same.tflite"
+    copy.parent.mkdir()
+    shutil.copy(source, copy)
+    assert page.import_files([copy]) == []
+    assert page.banner.kind == "error"
+    assert "is already in your models as" in page.banner.message() and "'same.tflite'" in page.banner.message()

@@ -150,12 +150,14 @@ def test_screenshots_render_every_page(qapp, app_home, x2_model, tmp_path, monke
     monkeypatch.setenv("SESR_STUDIO_SCREENSHOT_RUN", str(tmp_path / "no-run"))
     assert take_screenshots(qapp, tmp_path / "shots") == 0
     names = sorted(p.name for p in (tmp_path / "shots").glob("*.png"))
-    assert names == ["about.png", "models.png", "preferences.png", "train.png", "upscale-dark.png", "upscale.png",
-                     "video.png"]
+    sizes = ((1024, 700), (1360, 860), (1920, 1080))
+    pages = [f"{page}-{w}x{h}-{theme}.png" for page in ("models", "train", "upscale", "video") for w, h in sizes
+             for theme in ("dark", "light")]
+    assert names == sorted(["about.png", "preferences.png", "shortcuts.png", *pages])
     import numpy as np
     from PIL import Image
 
-    with Image.open(tmp_path / "shots" / "upscale.png") as image:
+    with Image.open(tmp_path / "shots" / "upscale-1360x860-light.png") as image:
         assert image.size[0] >= 1200 and len(np.unique(np.asarray(image.convert("L")))) > 100  # a real picture
 
 

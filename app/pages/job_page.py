@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.catalog_store import CatalogStore
 from app.jobs.threads import JobRunner
 from app.settings import Settings
 from app.widgets.banner import Banner
+from app.widgets.job_progress import JobProgressBar
 from app.widgets.model_picker import ModelPicker
 
 
@@ -32,7 +33,7 @@ class JobPage(QWidget):
         self.runner.busy_changed.connect(self._busy)
         self.banner = Banner()
         self.picker = ModelPicker(catalog)
-        self.progress = QProgressBar(minimum=0, maximum=1000, textVisible=True)
+        self.progress = JobProgressBar(minimum=0, maximum=1000, textVisible=True)
         self.progress.setFormat("")
         self.progress_text = QLabel(hint, objectName="hint")
         self.start_button = QPushButton(start_text, objectName="primary")
@@ -79,6 +80,7 @@ class JobPage(QWidget):
         self.progress_text.setText("Stopped by an error.")
 
     def _busy(self, busy: bool) -> None:
+        self.progress.set_running(busy)
         self._update_buttons()
         self.busy_changed.emit(busy)
 

@@ -27,11 +27,11 @@ from app.jobs.model_library import delete_model, import_model, rename_model
 from app.jobs.threads import JobRunner
 from app.settings import Settings
 from app.widgets.banner import Banner
-from app.widgets.model_card_view import card_html, table_values
+from app.widgets.model_card_view import PSNR_COLUMN, card_html, psnr_dataset, psnr_heading, table_values
 from sesr_core.errors import SesrError
 from sesr_core.models.catalog import CatalogEntry, user_models_dir
 
-COLUMNS = ["Name", "Scale", "Preset", "Precision", "Params", "MACs/px", "PSNR (dB)", "Source"]
+COLUMNS = ["Name", "Scale", "Preset", "Precision", "MACs/px", "PSNR (dB)", "Source"]  # PSNR: see reload
 
 
 class ModelsPage(QWidget):
@@ -54,10 +54,11 @@ class ModelsPage(QWidget):
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
         self.table.setSortingEnabled(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in range(1, len(COLUMNS)):
+        for column in range(len(COLUMNS) - 1):  # full names and figures; the source note takes what is left
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         self.details = QTextBrowser(openExternalLinks=False)
         self.details.setAcceptDrops(False)
         self.import_button = QPushButton("Import .tflite…")
@@ -81,7 +82,7 @@ class ModelsPage(QWidget):
         splitter.addWidget(self.details)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([700, 460])
+        splitter.setSizes([760, 400])
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addLayout(buttons)
@@ -96,14 +97,17 @@ class ModelsPage(QWidget):
         selected = self.selected_entry()
         entries = self.catalog.entries()
         self.table.setRowCount(len(entries))
+        labels = [*COLUMNS[:PSNR_COLUMN], psnr_heading(entries), *COLUMNS[PSNR_COLUMN + 1:]]
+        self.table.setHorizontalHeaderLabels(labels)
         for row, entry in enumerate(entries):
-            for column, value in enumerate(table_values(entry)):
+            for column, value in enumerate(table_values(entry, psnr_dataset(entries))):
                 item = QTableWidgetItem(value)
+                item.setToolTip(value)
                 item.setData(Qt.ItemDataRole.UserRole, entry.name)
                 if column:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 if entry.shipped:
-                    item.setToolTip("Shipped with SESR Studio: it cannot be renamed or deleted.")
+                    item.setToolTip(f"{value}\nShipped with SESR Studio: it cannot be renamed or deleted.")
                 self.table.setItem(row, column, item)
         if not entries:
             self.details.setHtml("<h3>No models yet</h3><p>Import a .tflite model, or train one on the Train "

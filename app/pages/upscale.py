@@ -36,9 +36,11 @@ from app.qimage import save_clipboard_image
 from app.settings import Settings
 from app.thumbnails import ThumbnailLoader
 from app.widgets.compare_panel import ComparePanel
+from app.widgets.empty_state import EmptyState
 from app.widgets.output_options import OutputOptionsForm, pictures_folder
 from app.widgets.panes import two_panes
 from app.widgets.queue_list import DONE, FAILED, WAITING, WORKING, QueueModel, QueueView
+from app.widgets.workload import follow_queue
 
 IMAGE_FILTER = "Images (" + " ".join(f"*{e}" for e in IMAGE_EXTENSIONS) + ")"
 
@@ -68,6 +70,7 @@ class UpscalePage(JobPage):
         self._restore()
         self._build()
         self.picker.changed.connect(self._model_changed)
+        follow_queue(self.picker, self.queue)
         self.options.changed.connect(self.selection_changed)
         self.options.threads.valueChanged.connect(lambda n: self.settings.set("runtime/threads", n))
         self.list.doubleClicked.connect(self._open_item)
@@ -92,6 +95,8 @@ class UpscalePage(JobPage):
         remove.triggered.connect(self.remove_selected)
         self.list.addAction(remove)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        EmptyState(self.list.viewport(), "upscale", "No images yet: drop photos or folders anywhere on the window.",
+                   "Add images…", self.open_dialog).follow_model(self.queue)
         settings_box = QGroupBox("Model and output")
         box_layout = QVBoxLayout(settings_box)
         box_layout.addWidget(self.picker)

@@ -31,6 +31,7 @@ from app.jobs.video import FramePreview, preview_frame, run_video
 from app.pages.job_page import JobPage
 from app.settings import Settings
 from app.widgets.compare_panel import ComparePanel
+from app.widgets.empty_state import EmptyState
 from app.widgets.folder_field import PathField
 from app.widgets.panes import two_panes
 from app.widgets.video_info import VideoInfoPanel
@@ -67,10 +68,13 @@ class VideoPage(JobPage):
         self.preset.setToolTip("Encoder speed: faster presets make bigger files at the same quality")
         self.codec.currentIndexChanged.connect(lambda _i: self._codec_changed())
         self._codec_changed()
-        self.output = PathField("save", "Beside the input, named NAME_x2.mp4", VIDEO_FILTER)
+        self.output = PathField("save", "Beside the input", VIDEO_FILTER)
+        self.output.edit.setToolTip("Empty: saved beside the input, named NAME_x2.mp4")
         self.overwrite = QCheckBox("Replace an existing file")
         self.compare = ComparePanel("Open a video to preview a frame")
         self.compare_view = self.compare.view
+        EmptyState(self.compare_view, "video", "Open a video to upscale it, or drop one anywhere on the window.",
+                   "Open video…", self.open_dialog).follow_view(self.compare_view)
         self.slider = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=1000)
         self.time_label = QLabel("0:00")
         self.preview_button = QPushButton("Preview frame")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QStyle, QToolButton, QWidget
 
 from app.theme import ACCENT, BAD, GOOD
@@ -41,6 +41,8 @@ class Banner(QFrame):
         layout.addWidget(self.action, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
         self.kind = ""
+        self.closable = closable
+        self.opaque = False  # floating over the page (app.widgets.banner_overlay): no see-through background
         self.hide()
 
     def show_message(self, text: str, kind: str = "info", action: str = "",
@@ -49,15 +51,21 @@ class Banner(QFrame):
         self.text.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
         self.text.setText(text)
         colour: QColor = _COLOURS.get(kind, ACCENT)
-        background = QColor(colour)
-        background.setAlpha(40)
         self.setStyleSheet(f"QFrame#banner {{ border: 1px solid {colour.name()}; border-radius: 6px; "
-                           f"background: rgba({background.red()},{background.green()},{background.blue()},40); }}")
+                           f"background: {self._background(colour)}; }}")
         self.icon.setPixmap(self.style().standardIcon(_ICONS.get(kind, _ICONS["info"])).pixmap(20, 20))
         self._callback = callback
         self.action.setText(action)
         self.action.setVisible(bool(action and callback))
         self.show()
+
+    def _background(self, colour: QColor) -> str:
+        """The kind's colour, faint: see-through in a layout, mixed into the window colour when floating."""
+        if not self.opaque:
+            return f"rgba({colour.red()},{colour.green()},{colour.blue()},40)"
+        window = self.palette().color(QPalette.ColorRole.Window)
+        mix = [round(w + (c - w) * 40 / 255) for w, c in zip(window.getRgb()[:3], colour.getRgb()[:3], strict=True)]
+        return QColor(*mix).name()
 
     def message(self) -> str:
         return self.text.text() if not self.isHidden() else ""

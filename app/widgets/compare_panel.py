@@ -26,15 +26,14 @@ class ComparePanel(QWidget):
         group.addButton(self.original_button)
         group.addButton(self.bicubic_button)
         self.bicubic_button.toggled.connect(self.bicubic_toggled)
-        self.caption = QLabel(objectName="hint")
+        self.caption = QLabel(objectName="hint", wordWrap=True)  # its own line, wrapped: never clipped
         self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens the page
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
         self.original_button.setMinimumWidth(64)
         bar.addWidget(self.original_button)
         bar.addWidget(self.bicubic_button)
-        bar.addSpacing(12)
-        bar.addWidget(self.caption, 1)
+        bar.addStretch(1)
         for text, tip, slot in (("−", "Zoom out (Ctrl+-)", self.view.zoom_out),
                                 ("Fit", "Fit to window (Ctrl+0)", self.view.fit),
                                 ("1:1", "Actual pixels (Ctrl+1)", self.view.actual_size),
@@ -46,6 +45,7 @@ class ComparePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
+        layout.addWidget(self.caption)
         layout.addWidget(self.view, 1)
 
     @property

@@ -8,18 +8,33 @@ with nearest-neighbour sampling when magnified, as its pixels really are.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPainterPath, QPen, QPixmap, QWheelEvent
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QFont,
+    QImage,
+    QKeySequence,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmap,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 ZOOM_STEP = 1.25
 MIN_ZOOM, MAX_ZOOM = 0.02, 32.0
 HANDLE_GRAB = 8
+PAN_STEP = 0.1  # of the view's size, per arrow key
+SPLIT_STEP = 0.05  # of the view's width, per Shift+arrow or [ ]
 
 
 class CompareView(QWidget):
     """Shows ``before`` left of the split line and ``after`` right of it."""
 
     zoom_changed = Signal(float)
+    content_changed = Signal()  # a picture or the message came or went
 
     def __init__(self, parent: QWidget | None = None, empty_text: str = "Drop images here or press Ctrl+O") -> None:
         super().__init__(parent)
@@ -39,6 +54,23 @@ class CompareView(QWidget):
         self._split = 0.5
         self._drag: str | None = None
         self._last_pos = QPointF()
+        self.setAccessibleName("before/after view")
+        self._add_keys()
+
+    def _add_keys(self) -> None:
+        """Arrows pan; Shift+Left/Right and [ ] move the split line (while the view has the focus)."""
+        keys = [("Pan left", ["Left"], lambda: self.pan_by(self.width() * PAN_STEP, 0)),
+                ("Pan right", ["Right"], lambda: self.pan_by(-self.width() * PAN_STEP, 0)),
+                ("Pan up", ["Up"], lambda: self.pan_by(0, self.height() * PAN_STEP)),
+                ("Pan down", ["Down"], lambda: self.pan_by(0, -self.height() * PAN_STEP)),
+                ("Move the split line left", ["Shift+Left", "["], lambda: self.set_split(self._split - SPLIT_STEP)),
+                ("Move the split line right", ["Shift+Right", "]"], lambda: self.set_split(self._split + SPLIT_STEP))]
+        for text, shortcuts, slot in keys:
+            action = QAction(text, self)
+            action.setShortcuts([QKeySequence(k) for k in shortcuts])
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            action.triggered.connect(slot)
+            self.addAction(action)
 
     # ------------------------------------------------------------------------------------------------ content
 
@@ -52,6 +84,7 @@ class CompareView(QWidget):
         if not (keep_view and old_size == self.content_size()):
             self.fit()
         self.update()
+        self.content_changed.emit()
 
     def set_before(self, before: QImage | None, label: str) -> None:
         """Replace the left image only (original <-> bicubic), keeping zoom and position."""
@@ -63,6 +96,10 @@ class CompareView(QWidget):
         """A line drawn at the bottom of the view (e.g. 'Upscaling preview…'); empty to hide."""
         self._message = text
         self.update()
+        self.content_changed.emit()
+
+    def message(self) -> str:
+        return self._message
 
     def set_empty_text(self, text: str) -> None:
         self._empty_text = text
@@ -331,4 +368,6 @@ class CompareView(QWidget):
         font = QFont(self.font())
         font.setPointSizeF(font.pointSizeF() * 1.3)
         painter.setFont(font)
-        painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._empty_text)
+        text = self._message or self._empty_text  # loading: say so instead of asking for a file
+        flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+        painter.drawText(self.rect().adjusted(32, 32, -32, -32), flags, text)

@@ -81,11 +81,28 @@ def card_html(entry: CatalogEntry) -> str:
     return "".join(parts)
 
 
-def table_values(entry: CatalogEntry) -> list[str]:
-    """The catalog table's cells for ``entry``."""
+PSNR_COLUMN = 5
+
+
+def psnr_dataset(entries: list[CatalogEntry]) -> str | None:
+    """The one data set every measured model was evaluated on, or None when they differ."""
+    sets = {e.eval_dataset or "an unnamed data set" for e in entries if e.set5_psnr}
+    return sets.pop() if len(sets) == 1 else None
+
+
+def psnr_heading(entries: list[CatalogEntry]) -> str:
+    """'PSNR (dB) / on Set5' (two lines); '/ data set' when the models were measured on different ones."""
+    dataset = psnr_dataset(entries)
+    return f"PSNR (dB)\non {dataset}" if dataset else "PSNR (dB)\n& data set"
+
+
+def table_values(entry: CatalogEntry, common_dataset: str | None = "Set5") -> list[str]:
+    """The catalog table's cells for ``entry``; the PSNR names its data set unless it is the column's."""
     source = ("shipped" + (", default" if entry.default else "")) if entry.shipped else "user"
     if entry.experimental:
         source += ", experimental"
     psnr = f"{entry.set5_psnr:.2f}" if entry.set5_psnr else "—"
-    return [entry.name, f"×{entry.scale}", entry.preset, entry.precision, compact(entry.params),
-            compact(entry.macs_per_pixel), psnr, source]
+    if entry.set5_psnr and common_dataset is None:
+        psnr += f" on {entry.eval_dataset or 'an unnamed data set'}"
+    return [entry.name, f"×{entry.scale}", entry.preset, entry.precision, compact(entry.macs_per_pixel), psnr,
+            source]  # the parameter count is on the card
