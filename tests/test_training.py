@@ -278,3 +278,28 @@ def test_cli_trains_stops_and_resumes(tmp_path, train_dir, capsys):
     assert TrainSpec.load(run).steps == 5
     assert main(["train", *common, "--data", str(train_dir), "--steps", "3", "--out", str(run)]) == 1
     assert "already holds files" in capsys.readouterr().err
+
+
+def test_train_and_export_counts_qat_refinement_and_export_in_its_progress(tmp_path, train_dir, val_dir):
+    from sesr_core.training.train_and_export import ExportRequest, train_and_export
+    from sesr_core.training.work import TrainingWork
+
+    qat_model = ModelConfig(m=1, f=4, p=8, scale=2, activation="relu")
+    spec = tiny_spec(train_dir, val_dir, model=qat_model, steps=4, qat=True, qat_steps=4, qat_frozen_steps=2)
+    events = []
+    result = train_and_export(spec, tmp_path / "run", (ExportRequest("int8"),), events.append)
+
+    work = TrainingWork.of(spec, ["int8"])
+    progress = [e for e in events if isinstance(e, Progress)]
+    assert {e.total for e in progress} == {work.total}
+    done = [e.done for e in progress]
+    assert done == sorted(done) and done[-1] == work.total
+    phases = [e.phase for e in progress]
+    assert {Phase.TRAINING, Phase.QAT, Phase.EVALUATING, Phase.EXPORTING} <= set(phases)
+    assert phases[phases.index(Phase.EXPORTING):] == [Phase.EXPORTING] * 2  # exporting comes last
+    trained = work.done_at(spec.total_steps)
+    assert trained > spec.total_steps  # the range refinement counts
+    assert work.total - trained == pytest.approx(work.export_costs[0]) and work.export_costs[0] > trained
+    model = result.model("int8")
+    assert result.run.finished and model is not None and model.path.is_file()
+    assert model.bicubic_psnr == model.card["evaluation"]["bicubic_psnr"] and model.beats_bicubic is not None

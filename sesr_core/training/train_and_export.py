@@ -53,7 +53,7 @@ def train_and_export(spec: TrainSpec, run_dir: str | Path, exports: Sequence[Exp
     from sesr_core.training.trainer import train, wait_for_cluster
 
     cancel = cancel or CancelToken()
-    work = TrainingWork.of(spec, len(exports))
+    work = TrainingWork.of(spec, [request.precision for request in exports])
 
     def relay(event: Event) -> None:
         if isinstance(event, Progress) and event.phase in TRAINING_PHASES:
