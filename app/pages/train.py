@@ -292,7 +292,7 @@ class TrainPage(QWidget):
         self.runner.wait(milliseconds)
 
     def cancel(self) -> None:
-        if self.busy:
+        if self.busy and self.stop_button.isEnabled():  # once: a second press would only repeat the log line
             self.runner.cancel()
             self.stop_button.setEnabled(False)
             self._append_log("Stopping after the current step…", "info")

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sesr_core.training.run_folder import RunFolder
+from sesr_core.training.spec import TrainSpec
+
 
 @dataclass(frozen=True)
 class TrainResult:
@@ -25,6 +28,15 @@ class TrainResult:
     final_psnr: float | None = None
     baseline_psnr: float | None = None
     chief: bool = True
+
+
+def run_result(run: RunFolder, spec: TrainSpec, chief: bool = True) -> TrainResult:
+    """The TrainResult of a run folder as its state and history stand."""
+    state, history = run.read_state(), run.read_history()
+    baseline = history.baseline
+    root = Path(state.chief_run_dir) if state.chief_run_dir and not chief else run.root
+    return TrainResult(root, spec.model.name, state.step, spec.total_steps, state.elapsed_seconds, state.finished,
+                       history.best_psnr, history.final_psnr, baseline.mean_psnr if baseline else None, chief)
 
 
 @dataclass(frozen=True)

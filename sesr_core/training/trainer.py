@@ -54,7 +54,7 @@ from sesr_core.training.network import build_training_model, collapsed_from_trai
 from sesr_core.training.optim import current_learning_rate, learning_rate_schedule, make_optimizer
 from sesr_core.training.qat import calibrate_activation_ranges, freeze_activation_ranges, quantize_collapsed_model
 from sesr_core.training.range_search import refine_activation_ranges
-from sesr_core.training.results import TrainResult
+from sesr_core.training.results import TrainResult, run_result
 from sesr_core.training.run_folder import EvalRecord, RunFolder, StepRecord
 from sesr_core.training.run_start import start_run
 from sesr_core.training.spec import TrainSpec
@@ -170,15 +170,6 @@ def _train_as(role: ClusterRole, strategy: tf.distribute.Strategy, spec: TrainSp
             raise failure from None
         raise
     return run_result(run, spec, role.is_chief)
-
-
-def run_result(run: RunFolder, spec: TrainSpec, chief: bool = True) -> TrainResult:
-    """The TrainResult of a run folder as its state and history stand (TensorFlow is not needed for this)."""
-    state, history = run.read_state(), run.read_history()
-    baseline = history.baseline
-    root = Path(state.chief_run_dir) if state.chief_run_dir and not chief else run.root
-    return TrainResult(root, spec.model.name, state.step, spec.total_steps, state.elapsed_seconds, state.finished,
-                       history.best_psnr, history.final_psnr, baseline.mean_psnr if baseline else None, chief)
 
 
 def _prepare(spec: TrainSpec, run: RunFolder, strategy: tf.distribute.Strategy, role: ClusterRole,
