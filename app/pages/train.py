@@ -282,7 +282,7 @@ class TrainPage(QWidget):
         self.stats["speed"].setText(f"{rate:.1f} steps/s" if rate else "—")
         self.stats["eta"].setText("done" if state.finished else "stopped")
         self.resumable = not state.finished
-        self.exportable = state.step > 0
+        self.exportable = not state.finished and state.step > 0
         self._update_buttons()
         return True
 
