@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from sesr_core.training.run_folder import RunFolder
+
 FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "fma")
 
 
@@ -47,8 +49,7 @@ def free_ports(count: int) -> list[int]:
 
 
 def seconds_per_step(run: Path, skip: int, steps: int) -> float:
-    history = [json.loads(line) for line in (run / "history.jsonl").read_text().splitlines()]
-    elapsed = {r["step"]: r["elapsed"] for r in history if r.get("type") == "step"}
+    elapsed = {r.step: r.elapsed for r in RunFolder(run).read_history().steps}
     return (elapsed[steps] - elapsed[skip]) / (steps - skip)
 
 
@@ -63,9 +64,8 @@ def cpu_seconds(processes: list[subprocess.Popen]) -> float:
 
 
 def last_step(run: Path) -> int:
-    with contextlib.suppress(OSError, ValueError):
-        lines = (run / "history.jsonl").read_text().splitlines()
-        return max((json.loads(line).get("step", 0) for line in lines if line.strip()), default=0)
+    with contextlib.suppress(OSError):
+        return max((r.step for r in RunFolder(run).read_history().records), default=0)
     return 0
 
 

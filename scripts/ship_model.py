@@ -42,7 +42,7 @@ def write_record(run: RunFolder, record: Path) -> None:
     new QAT of a shipped model): its files are read before the old record is removed.
     """
     model, spec = restore_fp32_model(run.root, "last")
-    step = min(int(run.read_state().get("step", spec.steps)), spec.steps)
+    step = min(run.read_state().step or spec.steps, spec.steps)
     with tempfile.TemporaryDirectory() as stash:
         parent, parent_files = Path(spec.init_from or ""), Path(stash) / "parent-run"
         if spec.init_from and (parent / "spec.json").is_file():

@@ -6,7 +6,6 @@ and hide the bug). Waits are watchdogs that fail the test when the child hangs, 
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -75,18 +74,9 @@ def has_hidden_file(folder: Path) -> Callable[[], bool]:
 
 def history_steps(run_dir: Path) -> list[int]:
     """Step numbers of the complete step records in a run's history.jsonl."""
-    path = run_dir / "history.jsonl"
-    if not path.is_file():
-        return []
-    steps = []
-    for line in path.read_text().splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue  # a line being written right now
-        if record.get("type") == "step":
-            steps.append(int(record["step"]))
-    return steps
+    from sesr_core.training.run_folder import RunFolder
+
+    return [record.step for record in RunFolder(run_dir).read_history().steps]
 
 
 def tiny_train_args(data: Path, run_dir: Path, steps: int) -> list[str]:

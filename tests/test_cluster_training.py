@@ -128,7 +128,7 @@ def test_a_shared_run_folder_is_written_and_exported_by_the_chief_alone(cluster,
                                                      "state.json", "train.log"]
     assert sorted(p.name for p in (run / "models").glob("*.tflite")) == ["SESR-M3-x2-fp32.tflite",
                                                                        "SESR-M3-x2-int8.tflite"]
-    steps = [r["step"] for r in RunFolder(run).read_history() if r["type"] == "step"]
+    steps = [r.step for r in RunFolder(run).read_history().steps]
     assert steps == list(range(10, STEPS + 1, 10))
     assert_same_weights(run, reference_weights)
     assert list(cluster.scratch[1].iterdir()) == []  # the worker's temporary checkpoint copies are gone
@@ -142,7 +142,7 @@ def test_a_folder_per_host_stops_on_sigterm_to_one_task_and_resumes_on_both(clus
     cluster.processes[1].send_signal(signal.SIGTERM)
     assert cluster.wait() == [130, 143], cluster.output(0) + cluster.output(1)  # 143: the task sent SIGTERM
     assert "asked on another task" in cluster.output(0) and "asked here" in cluster.output(1)
-    stopped_at = RunFolder(runs[0]).read_state()["step"]
+    stopped_at = RunFolder(runs[0]).read_state().step
     assert 0 < stopped_at < STEPS
     assert not runs[1].exists()  # the worker keeps nothing on its host
 
@@ -150,6 +150,6 @@ def test_a_folder_per_host_stops_on_sigterm_to_one_task_and_resumes_on_both(clus
     assert cluster.wait() == [0, 0], cluster.output(0) + cluster.output(1)
     assert f"Resumed the fp32 phase from {runs[0]}" in cluster.output(0)
     assert not runs[1].exists()
-    steps = [r["step"] for r in RunFolder(runs[0]).read_history() if r["type"] == "step"]
+    steps = [r.step for r in RunFolder(runs[0]).read_history().steps]
     assert steps == list(range(10, STEPS + 1, 10))
     assert_same_weights(runs[0], reference_weights)

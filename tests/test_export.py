@@ -184,7 +184,7 @@ def test_qat_ends_with_refined_ranges_frozen(qat_run):
     """The default QAT spends its last quarter (here 2 of 10 steps) with refined ranges that no longer move."""
     spec = TrainSpec.load(qat_run)
     assert spec.frozen_range_steps == 2
-    assert RunFolder(qat_run).read_state()["qat_ranges_refined"] is True
+    assert RunFolder(qat_run).read_state().qat_ranges_refined is True
     assert "frozen for the last 2 steps" in (qat_run / "train.log").read_text()
     folder = RunFolder(qat_run).checkpoints("qat")
 
@@ -225,7 +225,7 @@ def test_a_record_retrained_from_itself_counts_its_parent_runs_steps(qat_run, tm
     (record / "state.json").write_text(json.dumps({"step": 34, "elapsed_seconds": 9.0}))
     parent = _parent_run_summary(TrainSpec.load(qat_run).with_changes(init_from=str(record)))
     assert parent["steps"] == 30
-    assert parent["wall_time_seconds"] == pytest.approx(RunFolder(qat_run).read_state()["elapsed_seconds"], abs=0.1)
+    assert parent["wall_time_seconds"] == pytest.approx(RunFolder(qat_run).read_state().elapsed_seconds, abs=0.1)
 
 
 def residual_quant(path) -> tuple[float, int]:

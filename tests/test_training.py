@@ -10,12 +10,13 @@ import pytest
 
 pytest.importorskip("tensorflow", reason="the training extra (TensorFlow) is not installed")
 
-from sesr_core.errors import DatasetError, SesrError  # noqa: E402
+from sesr_core.errors import CancelledError, DatasetError, SesrError  # noqa: E402
 from sesr_core.jobs import (  # noqa: E402
     ArtefactEvent,
     CancelToken,
     EvaluationEvent,
-    FinishedEvent,
+    Phase,
+    Progress,
     StepEvent,
 )
 from sesr_core.models.presets import ModelConfig  # noqa: E402
@@ -57,7 +58,7 @@ def tiny_spec(train_dir, val_dir=None, **changes) -> TrainSpec:
 
 def test_training_reports_events_and_fills_the_run_folder(tmp_path, train_dir, val_dir):
     events = []
-    summary = train(tiny_spec(train_dir, val_dir), tmp_path / "run", events.append)
+    result = train(tiny_spec(train_dir, val_dir), tmp_path / "run", events.append)
 
     steps = [e for e in events if isinstance(e, StepEvent)]
     assert [e.step for e in steps] == list(range(1, 9))
@@ -68,14 +69,17 @@ def test_training_reports_events_and_fills_the_run_folder(tmp_path, train_dir, v
     assert set(evaluations[-1].per_image) == {"baby", "bird"}
     assert 20 < evaluations[0].mean_psnr < 40 and 0 < evaluations[0].mean_ssim < 1
     assert any(isinstance(e, ArtefactEvent) and e.kind == "checkpoint" for e in events)
-    assert isinstance(events[-1], FinishedEvent) and not events[-1].cancelled
-    assert summary["steps"] == 8
+    progress = [e for e in events if isinstance(e, Progress)]
+    assert {e.phase for e in progress} == {Phase.TRAINING, Phase.EVALUATING}
+    assert progress[-1].done == progress[-1].total == 8
+    assert result.step == result.total_steps == 8 and result.finished and result.chief
+    assert result.final_psnr == evaluations[-1].mean_psnr and result.baseline_psnr == evaluations[0].mean_psnr
 
     run = RunFolder(tmp_path / "run")
     assert TrainSpec.load(run.root) == tiny_spec(train_dir, val_dir)
     history = run.read_history()
-    assert [r["step"] for r in history if r["type"] == "eval"] == [4, 8]
-    assert sum(r["type"] == "baseline" for r in history) == 1
+    assert [r.step for r in history.evaluations] == [4, 8]
+    assert history.baseline is not None and history.baseline.mean_psnr == result.baseline_psnr
     assert tf.train.latest_checkpoint(str(run.checkpoints("fp32"))).endswith("ckpt-8")
     assert tf.train.latest_checkpoint(str(run.best("fp32"))) is not None
     assert "Bicubic baseline" in run.log.read_text()
@@ -98,8 +102,10 @@ def test_cancel_leaves_a_checkpoint_and_resume_matches_an_uninterrupted_run(tmp_
         if isinstance(event, StepEvent) and event.step == 3:
             cancel.cancel()
 
-    summary = train(spec, tmp_path / "resumed", stop_after_three, cancel)
-    assert summary["cancelled"] and isinstance(events[-1], FinishedEvent) and events[-1].cancelled
+    with pytest.raises(CancelledError) as stopped:
+        train(spec, tmp_path / "resumed", stop_after_three, cancel)
+    partial = stopped.value.partial
+    assert partial.step == 3 and not partial.finished and partial.run_dir == tmp_path / "resumed"
     assert max(e.step for e in events if isinstance(e, StepEvent)) == 3
     run = RunFolder(tmp_path / "resumed")
     assert tf.train.latest_checkpoint(str(run.checkpoints("fp32"))).endswith("ckpt-3")
@@ -111,8 +117,7 @@ def test_cancel_leaves_a_checkpoint_and_resume_matches_an_uninterrupted_run(tmp_
 
     straight_history = RunFolder(tmp_path / "straight").read_history()
     resumed_history = run.read_history()
-    assert [r["step"] for r in resumed_history if r["type"] == "step"] == \
-        [r["step"] for r in straight_history if r["type"] == "step"]
+    assert [r.step for r in resumed_history.steps] == [r.step for r in straight_history.steps]
     # Same batches, same optimiser state, same schedule: the same weights.
     for a, b in zip(final_weights(tmp_path / "straight"), final_weights(run.root), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
@@ -134,9 +139,10 @@ def test_resume_inside_the_frozen_range_phase_matches_an_uninterrupted_qat(tmp_p
     assert spec.frozen_range_steps == 2
     train(spec, tmp_path / "straight")
     cancel = CancelToken()
-    train(spec, tmp_path / "resumed", lambda e: cancel.cancel() if isinstance(e, StepEvent) and e.step == 9 else None,
-          cancel)
-    assert RunFolder(tmp_path / "resumed").read_state()["qat_ranges_refined"] is True
+    with pytest.raises(CancelledError):
+        train(spec, tmp_path / "resumed",
+              lambda e: cancel.cancel() if isinstance(e, StepEvent) and e.step == 9 else None, cancel)
+    assert RunFolder(tmp_path / "resumed").read_state().qat_ranges_refined is True
     train(spec, tmp_path / "resumed", resume=True)
     log = (tmp_path / "resumed" / "train.log").read_text()
     assert log.count("frozen for the last 2 steps") == 1  # refined once; the resumed run only froze them again
@@ -151,8 +157,9 @@ def test_resume_restores_the_learning_rate_schedule(tmp_path, train_dir):
     straight = []
     train(spec, tmp_path / "a", straight.append)
     cancel = CancelToken()
-    train(spec, tmp_path / "b", lambda e: cancel.cancel() if isinstance(e, StepEvent) and e.step == 2 else None,
-          cancel)
+    with pytest.raises(CancelledError):
+        train(spec, tmp_path / "b", lambda e: cancel.cancel() if isinstance(e, StepEvent) and e.step == 2 else None,
+              cancel)
     resumed = []
     train(spec, tmp_path / "b", resumed.append, resume=True)
     rates = {e.step: e.learning_rate for e in straight if isinstance(e, StepEvent)}
@@ -267,7 +274,32 @@ def test_cli_trains_stops_and_resumes(tmp_path, train_dir, capsys):
     assert "Finished 3 steps" in capsys.readouterr().out
     assert main(["train", "--resume", str(run), "--steps", "5", "--no-export"]) == 0
     assert "Finished 5 steps" in capsys.readouterr().out
-    assert [r["step"] for r in RunFolder(run).read_history() if r["type"] == "step"] == [3, 5]
+    assert [r.step for r in RunFolder(run).read_history().steps] == [3, 5]
     assert TrainSpec.load(run).steps == 5
     assert main(["train", *common, "--data", str(train_dir), "--steps", "3", "--out", str(run)]) == 1
     assert "already holds files" in capsys.readouterr().err
+
+
+def test_train_and_export_counts_qat_refinement_and_export_in_its_progress(tmp_path, train_dir, val_dir):
+    from sesr_core.training.train_and_export import ExportRequest, train_and_export
+    from sesr_core.training.work import TrainingWork
+
+    qat_model = ModelConfig(m=1, f=4, p=8, scale=2, activation="relu")
+    spec = tiny_spec(train_dir, val_dir, model=qat_model, steps=4, qat=True, qat_steps=4, qat_frozen_steps=2)
+    events = []
+    result = train_and_export(spec, tmp_path / "run", (ExportRequest("int8"),), events.append)
+
+    work = TrainingWork.of(spec, ["int8"])
+    progress = [e for e in events if isinstance(e, Progress)]
+    assert {e.total for e in progress} == {work.total}
+    done = [e.done for e in progress]
+    assert done == sorted(done) and done[-1] == work.total
+    phases = [e.phase for e in progress]
+    assert {Phase.TRAINING, Phase.QAT, Phase.EVALUATING, Phase.EXPORTING} <= set(phases)
+    assert phases[phases.index(Phase.EXPORTING):] == [Phase.EXPORTING] * 2  # exporting comes last
+    trained = work.done_at(spec.total_steps)
+    assert trained > spec.total_steps  # the range refinement counts
+    assert work.total - trained == pytest.approx(work.export_costs[0]) and work.export_costs[0] > trained
+    model = result.model("int8")
+    assert result.run.finished and model is not None and model.path.is_file()
+    assert model.bicubic_psnr == model.card["evaluation"]["bicubic_psnr"] and model.beats_bicubic is not None

@@ -1,4 +1,9 @@
-"""The Train page: the spec form, Start / Stop / Resume, live plots, a log pane, elapsed time and ETA."""
+"""The Train page: the spec form, Start / Stop / Resume / Export this checkpoint, live plots, a log pane, elapsed time
+and time left.
+
+A model is promoted (selected on the Upscale page) only when its validation PSNR beats bicubic's on the same images;
+otherwise the page says so and suggests more steps.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +28,18 @@ from PySide6.QtWidgets import (
 from app.catalog_store import CatalogStore
 from app.formatting import duration
 from app.jobs.threads import JobRunner
-from app.jobs.training import default_runs_dir, install_message, new_run_dir, read_run, run_training, training_missing
+from app.jobs.training import (
+    ExportedModel,
+    TrainAndExportResult,
+    TrainResult,
+    default_runs_dir,
+    export_run_checkpoint,
+    install_message,
+    new_run_dir,
+    read_run,
+    run_training,
+    training_missing,
+)
 from app.settings import Settings
 from app.theme import BAD, WARN
 from app.widgets.banner import Banner
@@ -31,7 +47,8 @@ from app.widgets.folder_field import PathField
 from app.widgets.panes import two_panes
 from app.widgets.train_plots import TrainPlots
 from sesr_core.errors import SesrError
-from sesr_core.jobs import ArtefactEvent, EvaluationEvent, LogEvent, Progress, StepEvent
+from sesr_core.jobs import ArtefactEvent, EvaluationEvent, LogEvent, Phase, Progress, StepEvent
+from sesr_core.time_left import TimeLeft
 
 MAX_LOG_LINES = 5000
 
@@ -51,6 +68,8 @@ class TrainPage(QWidget):
         self.runner.busy_changed.connect(self._busy)
         self.run_dir: Path | None = None
         self.resumable = False
+        self.exportable = False  # a stopped run whose checkpoint can be exported
+        self._time_left = TimeLeft()
         self._started = 0.0
         self._elapsed_before = 0.0
         self._last_step: StepEvent | None = None
@@ -70,6 +89,9 @@ class TrainPage(QWidget):
         self.start_button = QPushButton("Start training", objectName="primary")
         self.stop_button = QPushButton("Stop")
         self.resume_button = QPushButton("Resume…")
+        self.export_button = QPushButton("Export this checkpoint")
+        self.export_button.setToolTip("Add the stopped run's last checkpoint to the catalog as an int8 model")
+        self.export_button.clicked.connect(self.export_checkpoint)
         self.open_run_button = QPushButton("Open run…")
         self.folder_button = QPushButton("Show run folder")
         self.start_button.clicked.connect(self.start)
@@ -116,6 +138,7 @@ class TrainPage(QWidget):
         buttons.addWidget(self.resume_button, 1, 0)
         buttons.addWidget(self.open_run_button, 1, 1)
         buttons.addWidget(self.folder_button, 1, 2)
+        buttons.addWidget(self.export_button, 2, 0, 1, 3)
         left_layout.addLayout(buttons)
 
         right = QWidget()
@@ -166,7 +189,7 @@ class TrainPage(QWidget):
         except SesrError as err:
             self.result.show_message(str(err), "error")
             return
-        self.form.save(self.settings)
+        self.form.save(self.settings, spec)
         self.settings.set("train/runs_dir", self.runs_dir.path())
         runs = Path(self.runs_dir.path() or default_runs_dir())
         name = self.form.model_name.text().strip() or f"{spec.model.name}-{time.strftime('%Y%m%d-%H%M')}"
@@ -186,16 +209,44 @@ class TrainPage(QWidget):
 
     def resume_run(self, run_dir: Path) -> None:
         try:
-            spec, history, state = read_run(run_dir)
+            view = read_run(run_dir)
         except SesrError as err:
             self.result.show_message(str(err), "error")
             return
         if self.form is not None:
-            self.form.set_spec(spec)
-        self.plots.load_history(history)
-        self._elapsed_before = float(state.get("elapsed_seconds", 0.0))
-        name = self.settings.text(f"train/model_name/{run_dir.name}") or f"{spec.model.name}-{run_dir.name[-15:]}"
-        self._launch(spec, Path(run_dir), name, resume=True, keep_plots=True)
+            self.form.set_spec(view.spec)
+        self.plots.load_history(view.history)
+        self._elapsed_before = view.state.elapsed_seconds
+        self._launch(view.spec, Path(run_dir), self._model_name(Path(run_dir), view.spec.model.name), resume=True,
+                     keep_plots=True)
+
+    def _model_name(self, run_dir: Path, model: str) -> str:
+        """The catalog name chosen when the run started (or one made from the model and the folder)."""
+        return self.settings.text(f"train/model_name/{run_dir.name}") or f"{model}-{run_dir.name[-15:]}"
+
+    def export_checkpoint(self) -> None:
+        """Export the stopped run's last checkpoint into the catalog (the same bicubic guard as a finished run)."""
+        if self.busy or self.run_dir is None or self.missing is not None:
+            return
+        run_dir = self.run_dir
+        try:
+            spec = read_run(run_dir).spec
+        except SesrError as err:
+            self.result.show_message(str(err), "error")
+            return
+        name = self._model_name(run_dir, spec.model.name)
+        self.result.hide()
+        self._time_left = TimeLeft()
+        self._started = time.monotonic()
+        thread = self.runner.start(lambda on_event, cancel: export_run_checkpoint(run_dir, name, on_event, cancel),
+                                   "Export")
+        thread.event.connect(self._on_event)
+        thread.succeeded.connect(lambda model: self._model_exported(model, finished=False))
+        thread.cancelled.connect(lambda _partial: self.result.show_message("Export cancelled.", "info"))
+        thread.failed.connect(self._on_failed)
+        self._append_log(f"Exporting the checkpoint of {run_dir.name} as '{name}'", "info")
+        self.stats["eta"].setText("exporting…")
+        thread.start()
 
     def open_run(self) -> None:
         """Show an existing run's spec and plots without training."""
@@ -206,10 +257,11 @@ class TrainPage(QWidget):
     def show_run(self, run_dir: Path) -> bool:
         """Load a run folder's spec, history and log into the page; True when it is a run."""
         try:
-            spec, history, state = read_run(run_dir)
+            view = read_run(run_dir)
         except SesrError as err:
             self.result.show_message(str(err), "error")
             return False
+        spec, history, state = view.spec, view.history, view.state
         if self.form is not None:
             self.form.set_spec(spec)
         self.run_dir = Path(run_dir)
@@ -219,20 +271,18 @@ class TrainPage(QWidget):
         if log_file.is_file():
             self.log.setPlainText("\n".join(log_file.read_text(errors="replace").splitlines()[-MAX_LOG_LINES:]))
             self.log.moveCursor(self.log.textCursor().MoveOperation.End)
-        steps = [r for r in history if r.get("type") == "step"]
-        evals = [r["mean_psnr"] for r in history if r.get("type") == "eval"]
         total = spec.total_steps
-        last = steps[-1] if steps else None
-        self.stats["step"].setText(f"{state.get('step', 0):,} / {total:,}")
-        self.stats["loss"].setText(f"{last['loss']:.4f}" if last else "—")
-        self.stats["elapsed"].setText(duration(state.get("elapsed_seconds")))
-        self._best = max(evals) if evals else None
+        last = history.steps[-1] if history.steps else None
+        self.stats["step"].setText(f"{state.step:,} / {total:,}")
+        self.stats["loss"].setText(f"{last.loss:.4f}" if last else "—")
+        self.stats["elapsed"].setText(duration(state.elapsed_seconds))
+        self._best = history.best_psnr
         self.stats["psnr"].setText(f"{self._best:.2f} dB" if self._best else "—")
-        if last and last.get("elapsed") and len(steps) > 1:
-            rate = (steps[-1]["step"] - steps[0]["step"]) / max(1e-6, steps[-1]["elapsed"] - steps[0]["elapsed"])
-            self.stats["speed"].setText(f"{rate:.1f} steps/s")
-            self.stats["eta"].setText("done" if state.get("finished") else duration((total - last["step"]) / rate))
-        self.resumable = not state.get("finished", False)
+        rate = history.steps_per_second()
+        self.stats["speed"].setText(f"{rate:.1f} steps/s" if rate else "—")
+        self.stats["eta"].setText("done" if state.finished else "stopped")
+        self.resumable = not state.finished
+        self.exportable = not state.finished and state.step > 0
         self._update_buttons()
         return True
 
@@ -242,7 +292,7 @@ class TrainPage(QWidget):
         self.runner.wait(milliseconds)
 
     def cancel(self) -> None:
-        if self.busy:
+        if self.busy and self.stop_button.isEnabled():  # once: a second press would only repeat the log line
             self.runner.cancel()
             self.stop_button.setEnabled(False)
             self._append_log("Stopping after the current step…", "info")
@@ -260,6 +310,8 @@ class TrainPage(QWidget):
             self._elapsed_before = 0.0
         self._best = max(self.plots.eval_values) if self.plots.eval_values else None
         self._last_step = None
+        self.exportable = False
+        self._time_left = TimeLeft()
         self._started = time.monotonic()
         thread = self.runner.start(
             lambda on_event, cancel: run_training(spec, self.run_dir, model_name, resume, on_event, cancel),
@@ -280,7 +332,6 @@ class TrainPage(QWidget):
             self.stats["loss"].setText(f"{event.loss:.4f}")
             if event.steps_per_second > 0:
                 self.stats["speed"].setText(f"{event.steps_per_second:.1f} steps/s")
-                self.stats["eta"].setText(duration((event.total_steps - event.step) / event.steps_per_second))
         elif isinstance(event, EvaluationEvent):
             if event.is_baseline:
                 self.plots.set_baseline(event.mean_psnr)
@@ -290,29 +341,58 @@ class TrainPage(QWidget):
                 self.stats["psnr"].setText(f"{self._best:.2f} dB")
         elif isinstance(event, LogEvent):
             self._append_log(event.message, event.level)
-        elif isinstance(event, Progress) and event.message == "exporting":
-            self.stats["eta"].setText("exporting…")
+        elif isinstance(event, Progress):
+            left = self._time_left.update(event.done, event.total)
+            if left is not None:
+                self.stats["eta"].setText(duration(left))
+            elif event.phase == Phase.EXPORTING:
+                self.stats["eta"].setText("exporting…")
         elif isinstance(event, ArtefactEvent) and event.kind == "model":
             self.status_message.emit(f"New model: {Path(event.path).name}")
 
-    def _on_succeeded(self, summary: dict) -> None:
+    def _on_succeeded(self, result: TrainAndExportResult) -> None:
         self.resumable = False
         if self.form is not None:
             self.form.init_from.refresh(self.runs_dir.path())
         self.stats["eta"].setText("done")
-        name = summary.get("model_name")
-        if name:
-            self.catalog.refresh()
-            self.model_added.emit(name)
-            self.result.show_message(f"Training finished: '{name}' is in the catalog and selected on the Upscale "
-                                     "page.", "success")
+        model = result.model("int8")
+        if model is not None:
+            self._model_exported(model, finished=True)
         self.plots.flush()
 
-    def _on_cancelled(self, _partial: object = None) -> None:
+    def _model_exported(self, model: ExportedModel, finished: bool) -> None:
+        """Add ``model`` to the catalog; select it on the Upscale page only when it beats bicubic."""
+        self.exportable = False
+        self._update_buttons()
+        self.stats["eta"].setText("done")
+        self.catalog.refresh()
+        what = "Training finished: " if finished else "Checkpoint exported: "
+        if model.beats_bicubic:
+            self.model_added.emit(model.name)
+            self.result.show_message(f"{what}'{model.name}' scores {model.psnr:.2f} dB on {model.dataset} (bicubic "
+                                     f"{model.bicubic_psnr:.2f} dB); it is in the catalog and selected on the "
+                                     "Upscale page.", "success")
+        elif model.beats_bicubic is False:
+            self.result.show_message(f"{what}'{model.name}' is not better than bicubic yet: {model.psnr:.2f} dB "
+                                     f"against bicubic's {model.bicubic_psnr:.2f} dB on {model.dataset}. It is in "
+                                     "the catalog but not selected; train it for more steps.", "info")
+        else:
+            self.result.show_message(f"{what}'{model.name}' is in the catalog. It was not measured (no validation "
+                                     "folder), so it is not selected; choose it on the Upscale page to try it.",
+                                     "info")
+
+    def _on_cancelled(self, partial: TrainAndExportResult | None = None) -> None:
+        run: TrainResult | None = partial.run if partial is not None else None
         self.resumable = True
+        self.exportable = run is not None and run.step > 0
         self.stats["eta"].setText("stopped")
-        self.result.show_message("Training stopped; its last checkpoint is kept. Press Resume to continue.", "info")
+        where = f" at step {run.step:,}" if run is not None else ""
+        best = f" (best {run.best_psnr:.2f} dB so far)" if run is not None and run.best_psnr else ""
+        self.result.show_message(f"Training stopped{where}{best}; its last checkpoint is kept. Resume continues the "
+                                 "run; Export this checkpoint adds it to the catalog as it is.", "info",
+                                 "Resume", self.resume)
         self.plots.flush()
+        self._update_buttons()
 
     def _on_failed(self, reason: str) -> None:
         self.resumable = bool(self.run_dir and (self.run_dir / "checkpoints").is_dir())
@@ -337,6 +417,8 @@ class TrainPage(QWidget):
         self.resume_button.setEnabled(can_train and not self.busy)
         self.open_run_button.setEnabled(can_train and not self.busy)
         self.resume_button.setText("Resume" if self.resumable and self.run_dir else "Resume…")
+        self.export_button.setEnabled(can_train and not self.busy and self.exportable and self.run_dir is not None)
+        self.export_button.setVisible(self.exportable)
         self.folder_button.setEnabled(self.run_dir is not None)
         if self.form is not None:
             self.form.setEnabled(not self.busy)

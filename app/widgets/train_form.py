@@ -1,6 +1,12 @@
-"""The training-spec form: preset or custom shape, scale, blocks, QAT, folders, schedule. Builds a TrainSpec."""
+"""The training-spec form: preset or custom shape, scale, blocks, QAT, folders, schedule. Builds a TrainSpec.
+
+Its defaults are a new run's spec (``new_run_spec()``, the same as ``sesr train``'s), and it keeps the last spec
+started as one setting (``train/spec``, the spec's JSON).
+"""
 
 from __future__ import annotations
+
+import json
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -21,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.formatting import compact
-from app.jobs.training import TrainSpec, default_residual_grid
+from app.jobs.training import TrainSpec, default_qat_steps, new_run_spec
 from app.settings import Settings
 from app.widgets.folder_field import PathField
 from app.widgets.start_from_picker import StartFromPicker
@@ -86,8 +92,7 @@ class TrainForm(QWidget):
         for box in (self.m, self.f, self.p, self.steps, self.qat_steps):
             box.valueChanged.connect(self._sync)
         self.qat.toggled.connect(self._sync)
-        self.preset.setCurrentText("M5")
-        self._sync()
+        self.set_spec(new_run_spec())
 
     # ------------------------------------------------------------------------------------------------ layout
 
@@ -189,14 +194,12 @@ class TrainForm(QWidget):
         problem = self.init_from.problem()
         if problem:
             raise SesrError(problem)
-        config = self.model_config()
-        return TrainSpec(
-            model=config, data_dirs=tuple(data), val_dir=self.val_dir.path() or None,
+        return new_run_spec(
+            model=self.model_config(), data_dirs=tuple(data), val_dir=self.val_dir.path() or None,
             steps=self.steps.value(), batch_size=self.batch.value(), patch_size=self.patch.value(),
             learning_rate=self.learning_rate.value(), linear_block=self.blocks.currentData(), qat=qat,
-            qat_steps=self.qat_steps.value() if qat else 0, qat_residual_grid=default_residual_grid(qat, config.scale),
-            init_from=self.init_from.path() or None,
-            eval_every=self.eval_every.value(), checkpoint_every=max(100, self.eval_every.value()))
+            qat_steps=self.qat_steps.value() if qat else None, init_from=self.init_from.path() or None,
+            eval_every=self.eval_every.value())
 
     def set_spec(self, spec: TrainSpec) -> None:
         """Show a saved spec (e.g. of a run being resumed)."""
@@ -209,7 +212,7 @@ class TrainForm(QWidget):
         self.blocks.setCurrentIndex(0 if spec.linear_block == "collapsed" else 1)
         self.qat.setChecked(spec.qat)
         self.activation.setCurrentText(config.activation)
-        self.qat_steps.setValue(max(1, spec.qat_steps))
+        self.qat_steps.setValue(spec.qat_steps or default_qat_steps(spec.steps))
         self.data_dirs.clear()
         for folder in spec.data_dirs:
             self.add_data_dir(folder)
@@ -222,39 +225,14 @@ class TrainForm(QWidget):
         self.eval_every.setValue(spec.eval_every)
         self._sync()
 
-    def save(self, settings: Settings) -> None:
-        settings.set("train/preset", self.preset.currentText())
-        settings.set("train/shape", [self.m.value(), self.f.value(), self.p.value()])
-        settings.set("train/scale", int(self.scale.currentData()))
-        settings.set("train/blocks", self.blocks.currentData())
-        settings.set("train/qat", self.qat.isChecked())
-        settings.set("train/qat_steps", self.qat_steps.value())
-        settings.set("train/activation", self.activation.currentText())
-        settings.set("train/data_dirs", self.data_dir_list())
-        settings.set("train/val_dir", self.val_dir.path())
-        settings.set("train/init_from", self.init_from.path())
-        for key, box in (("steps", self.steps), ("batch", self.batch), ("patch", self.patch),
-                         ("eval_every", self.eval_every)):
-            settings.set(f"train/{key}", box.value())
-        settings.set("train/learning_rate", self.learning_rate.value())
+    def save(self, settings: Settings, spec: TrainSpec) -> None:
+        """Keep ``spec`` (the one just started) for the next session."""
+        settings.set("train/spec", json.dumps(spec.to_dict()))
 
     def restore(self, settings: Settings) -> None:
-        self.preset.setCurrentText(settings.text("train/preset", "M5"))
-        shape = settings.text_list("train/shape")
-        if len(shape) == 3 and self.preset.currentText() == CUSTOM:
-            for box, value in zip((self.m, self.f, self.p), shape, strict=True):
-                box.setValue(int(value))
-        self.scale.setCurrentIndex(1 if settings.integer("train/scale", 2) == 4 else 0)
-        self.blocks.setCurrentIndex(1 if settings.text("train/blocks") == "expanded" else 0)
-        self.qat.setChecked(settings.flag("train/qat", True))
-        self.activation.setCurrentText(settings.text("train/activation", "relu"))
-        self.qat_steps.setValue(settings.integer("train/qat_steps", 200))
-        for folder in settings.text_list("train/data_dirs"):
-            self.add_data_dir(folder)
-        self.val_dir.set_path(settings.text("train/val_dir"))
-        self.init_from.set_path(settings.text("train/init_from"))
-        for key, box, default in (("steps", self.steps, 1000), ("batch", self.batch, 16), ("patch", self.patch, 48),
-                                  ("eval_every", self.eval_every, 100)):
-            box.setValue(settings.integer(f"train/{key}", default))
-        self.learning_rate.setValue(settings.number("train/learning_rate", 5e-4))
-        self._sync()
+        """Show the spec kept by :meth:`save`, or a new run's defaults."""
+        try:
+            spec = TrainSpec.from_dict(json.loads(settings.text("train/spec")))
+        except (ValueError, KeyError, TypeError, SesrError):
+            spec = new_run_spec()
+        self.set_spec(spec)

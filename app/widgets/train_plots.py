@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
+from app.jobs.training import RunHistory
 from app.theme import plot_colours
 
 REDRAW_MS = 250
@@ -144,17 +145,15 @@ class TrainPlots(QWidget):
             self.baseline_line.setValue(psnr)
         self._update_legend()
 
-    def load_history(self, records: list[dict]) -> None:
-        """Fill the plots from a run folder's history records."""
+    def load_history(self, history: RunHistory) -> None:
+        """Fill the plots from a run folder's history."""
         self.clear()
-        for record in records:
-            kind = record.get("type")
-            if kind == "step":
-                self.add_step(record["step"], record["loss"])
-            elif kind == "eval":
-                self.add_evaluation(record["step"], record["mean_psnr"])
-            elif kind == "baseline":
-                self.set_baseline(record["mean_psnr"])
+        for step in history.steps:
+            self.add_step(step.step, step.loss)
+        for evaluation in history.evaluations:
+            self.add_evaluation(evaluation.step, evaluation.mean_psnr)
+        if history.baseline is not None:
+            self.set_baseline(history.baseline.mean_psnr)
         self._redraw()
 
     def point_counts(self) -> tuple[int, int]:

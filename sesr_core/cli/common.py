@@ -6,8 +6,7 @@ import sys
 import time
 
 from sesr_core.errors import SesrError
-
-TRAIN_EXTRA_HINT = "install the training extra with: pip install 'sesr-studio[train]'"
+from sesr_core.training_support import training_unavailable_message
 
 
 def require_training():
@@ -15,11 +14,7 @@ def require_training():
     try:
         import sesr_core.training.trainer as trainer
     except ImportError as err:
-        if getattr(sys, "frozen", False):  # the desktop bundle built without TensorFlow
-            raise SesrError("This is the lite SESR Studio bundle, which upscales but does not train (TensorFlow alone "
-                            "is 1.4 GB); download the full bundle to train, or install SESR Studio with Python: "
-                            "pip install 'sesr-studio[train]'.") from err
-        raise SesrError(f"Training needs TensorFlow, which is not installed ({err.name}); {TRAIN_EXTRA_HINT}.") from err
+        raise SesrError(training_unavailable_message(err.name)) from err
     return trainer
 
 

@@ -39,8 +39,8 @@ def _fp32_history(run_dir: Path, depth: int = 8) -> tuple[int, float]:
     its own QAT phase, if any; a QAT-only run adds none), its ancestors' included: the run it started from
     (``init_from``) or, in a shipped training record, the run kept in ``parent-run/``."""
     spec, state = TrainSpec.load(run_dir), RunFolder(run_dir).read_state()
-    steps = min(int(state.get("step", 0)), spec.steps)
-    seconds = float(state.get("elapsed_seconds", 0.0)) if steps else 0.0  # a QAT-only run adds no fp32 time
+    steps = min(state.step, spec.steps)
+    seconds = state.elapsed_seconds if steps else 0.0  # a QAT-only run adds no fp32 time
     # A record's own copy of its parent first: the folder ``init_from`` names may since hold something else (a shipped
     # record re-made in place names itself, and its parent run named the record as it was then).
     kept = Path(run_dir) / "parent-run"
@@ -111,7 +111,7 @@ def export_run(run_dir: str | Path, precision: str, out_path: str | Path | None 
                             weights="int8 per-channel symmetric", activations="int8 per-tensor")
         if refinement is not None:
             quantization["range_refinement"] = refinement.as_card()
-    trained = int(state.get("step", 0))
+    trained = state.step
     training = {
         "data": [Path(d).name for d in spec.data_dirs],
         "steps": min(trained, spec.steps), "qat": method == "qat",
@@ -121,7 +121,7 @@ def export_run(run_dir: str | Path, precision: str, out_path: str | Path | None 
         "degrade": spec.degrade,
         "init_from": Path(spec.init_from).name if spec.init_from else None,
         "checkpoint": which, "trained_steps": trained,
-        "wall_time_seconds": round(float(state.get("elapsed_seconds", 0.0)), 1),
+        "wall_time_seconds": round(state.elapsed_seconds, 1),
     }
     parent = _parent_run_summary(spec)
     if parent:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from sesr_core.errors import SesrError
+from sesr_core.training.run_folder import RunState
 from sesr_core.training.spec import TrainSpec
 
 
-def resumed_spec(saved: TrainSpec, asked: TrainSpec, state: dict, run_dir: Path) -> TrainSpec:
+def resumed_spec(saved: TrainSpec, asked: TrainSpec, state: RunState, run_dir: Path) -> TrainSpec:
     """``saved`` with ``asked``'s fp32 and QAT step counts, which may shorten or extend the run but not end it
     before the step its last checkpoint reached; raises :class:`SesrError` otherwise."""
-    step, phase = int(state.get("step", 0)), state.get("phase", "fp32")
+    step, phase = state.step, state.phase
     steps, qat_steps = asked.steps, asked.qat_steps
     if phase == "qat" and steps != saved.steps:
         raise SesrError(f"Cannot change --steps of '{run_dir}' to {steps}: its fp32 phase is over ({saved.steps} "

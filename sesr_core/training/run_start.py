@@ -15,7 +15,7 @@ from sesr_core.training._tf import tf
 from sesr_core.training.cluster import chief_sends, tasks_failing
 from sesr_core.training.data import collect_image_files
 from sesr_core.training.resume import resumed_spec
-from sesr_core.training.run_folder import RunFolder
+from sesr_core.training.run_folder import RunFolder, RunState
 from sesr_core.training.spec import TrainSpec
 from sesr_core.training.tf_config import ClusterRole
 
@@ -32,7 +32,7 @@ def start_run(role: ClusterRole, strategy: tf.distribute.Strategy, spec: TrainSp
     if role.is_chief:
         try:
             spec = chief_spec(spec, run, resume)
-            message = {"spec": spec.to_dict(), "state": run.read_state(), "run_dir": str(run.root)}
+            message = {"spec": spec.to_dict(), "state": run.read_state().to_dict(), "run_dir": str(run.root)}
         except SesrError as err:
             if role.num_tasks == 1:
                 raise
@@ -56,7 +56,7 @@ def start_run(role: ClusterRole, strategy: tf.distribute.Strategy, spec: TrainSp
     run.create(resume=resume and role.is_chief)
     spec.save(run.root)
     if not role.is_chief:
-        run.write_state(**message["state"], chief_run_dir=message["run_dir"])
+        run.write_state(RunState.from_dict(message["state"]), chief_run_dir=message["run_dir"])
     return spec, created
 
 

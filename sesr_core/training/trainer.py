@@ -3,6 +3,10 @@
 A run has up to two phases on one global step counter: fp32 training of the linear-block model (steps
 ``0 .. spec.steps``), then quantisation-aware fine-tuning of the collapsed model (``spec.steps .. total``). Each phase
 keeps rolling checkpoints (model + optimiser, so the schedule resumes exactly) and its best one by validation PSNR.
+
+It follows the job protocol (:mod:`sesr_core.jobs`): it returns a :class:`TrainResult`; a cancel saves a checkpoint
+and raises :class:`CancelledError` whose ``partial`` is the TrainResult at that checkpoint; events report progress
+only (``Progress`` in steps, with the phase TRAINING, QAT or EVALUATING).
 """
 
 from __future__ import annotations
@@ -26,9 +30,9 @@ from sesr_core.jobs import (
     CancelToken,
     EvaluationEvent,
     EventCallback,
-    FailedEvent,
-    FinishedEvent,
     LogEvent,
+    Phase,
+    Progress,
     StepEvent,
     ignore_events,
 )
@@ -50,7 +54,8 @@ from sesr_core.training.network import build_training_model, collapsed_from_trai
 from sesr_core.training.optim import current_learning_rate, learning_rate_schedule, make_optimizer
 from sesr_core.training.qat import calibrate_activation_ranges, freeze_activation_ranges, quantize_collapsed_model
 from sesr_core.training.range_search import refine_activation_ranges
-from sesr_core.training.run_folder import RunFolder
+from sesr_core.training.results import TrainResult, run_result
+from sesr_core.training.run_folder import EvalRecord, RunFolder, StepRecord
 from sesr_core.training.run_start import start_run
 from sesr_core.training.spec import TrainSpec
 from sesr_core.training.tf_config import ClusterRole, cluster_role
@@ -118,16 +123,16 @@ class _Context:
 
 
 def train(spec: TrainSpec, run_dir: str | Path, on_event: EventCallback = ignore_events,
-          cancel: CancelToken | None = None, resume: bool = False) -> dict:
-    """Run (or with ``resume``, continue) a training run in ``run_dir``; returns a summary dict.
+          cancel: CancelToken | None = None, resume: bool = False) -> TrainResult:
+    """Run (or with ``resume``, continue) a training run in ``run_dir``; returns its :class:`TrainResult`.
 
     With ``resume`` the spec saved in the run folder is used with ``spec.steps``/``qat_steps``, which may extend or
     shorten it (not to before its last checkpoint).
-    Raises :class:`SesrError` (after a FailedEvent) for user errors; a cancel ends with a checkpoint and a
-    FinishedEvent(cancelled=True).
+    Raises :class:`SesrError` for user errors; a cancel saves a checkpoint and raises :class:`CancelledError` with
+    the TrainResult of that checkpoint as ``partial``.
 
     Multi-worker: only the chief uses ``run_dir``; every other task takes the chief's spec and state, trains in
-    lock-step in a temporary folder of its own, and returns a summary with ``chief`` False.
+    lock-step in a temporary folder of its own, and returns a result with ``chief`` False.
     """
     strategy = make_strategy(spec.strategy)
     role = strategy_role(strategy)
@@ -139,20 +144,19 @@ def train(spec: TrainSpec, run_dir: str | Path, on_event: EventCallback = ignore
 
 
 def _train_as(role: ClusterRole, strategy: tf.distribute.Strategy, spec: TrainSpec, run: RunFolder,
-              on_event: EventCallback, cancel: CancelToken, resume: bool) -> dict:
+              on_event: EventCallback, cancel: CancelToken, resume: bool) -> TrainResult:
     created = False
     try:
         spec, created = start_run(role, strategy, spec, run, resume)
         context = _prepare(spec, run, strategy, role, on_event, cancel)
-        summary = _run_phases(context)
-    except CancelledError:
-        on_event(FinishedEvent({"run_dir": str(run.root), "chief": role.is_chief}, cancelled=True))
-        return {"run_dir": str(run.root), "cancelled": True, "chief": role.is_chief}
+        _run_phases(context)
+    except CancelledError as err:
+        partial = run_result(run, spec, role.is_chief) if run.spec.is_file() else None
+        raise CancelledError(str(err), partial=partial) from None
     except Exception as err:
         disk = disk_problem(run.root, err)
         if disk is not None:
             run.remove_temporaries()
-            on_event(FailedEvent(disk))
             raise SesrError(disk) from None
         lost = role.num_tasks > 1 and isinstance(err, LOST_TASK_ERRORS)
         failure = lost_task_error(role, run.root, err) if lost else err
@@ -162,19 +166,17 @@ def _train_as(role: ClusterRole, strategy: tf.distribute.Strategy, spec: TrainSp
             shutil.rmtree(run.root, ignore_errors=True)  # nothing worth keeping: leave no half-made run behind
         elif run.root.is_dir():
             run.log_line(f"[error] {reason}")
-        on_event(FailedEvent(reason))
         if lost:
             raise failure from None
         raise
-    on_event(FinishedEvent(summary))
-    return summary
+    return run_result(run, spec, role.is_chief)
 
 
 def _prepare(spec: TrainSpec, run: RunFolder, strategy: tf.distribute.Strategy, role: ClusterRole,
              emit: EventCallback, cancel: CancelToken) -> _Context:
     context = _Context(spec, run, emit, cancel, strategy, role, [], [], time.monotonic(),
-                       float(run.read_state().get("elapsed_seconds", 0.0)))
-    run_name = run.root if role.is_chief else run.read_state().get("chief_run_dir")
+                       run.read_state().elapsed_seconds)
+    run_name = run.root if role.is_chief else run.read_state().chief_run_dir
     context.log(f"Run {run_name}: {spec.model.name}, {spec.total_steps} steps "
                 f"({spec.steps} fp32{f' + {spec.qat_steps} QAT' if spec.qat else ''}), strategy {spec.strategy}.")
     if role.num_tasks > 1:
@@ -204,19 +206,12 @@ def _prepare(spec: TrainSpec, run: RunFolder, strategy: tf.distribute.Strategy, 
     return context
 
 
-def _run_phases(context: _Context) -> dict:
+def _run_phases(context: _Context) -> None:
     spec, run = context.spec, context.run
     fp32_model = _fp32_phase(context)
-    summary = {"run_dir": str(run.root), "model": spec.model.name, "steps": spec.total_steps,
-               "chief": context.role.is_chief}
     if spec.qat and spec.qat_steps > 0:
         _qat_phase(context, fp32_model)
     run.write_state(elapsed_seconds=context.elapsed(), finished=True)
-    summary["elapsed_seconds"] = context.elapsed()
-    history = [r for r in run.read_history() if r.get("type") == "eval"]
-    if history:
-        summary["final_psnr"] = history[-1]["mean_psnr"]
-    return summary
 
 
 def _fp32_phase(context: _Context) -> keras.Model:
@@ -263,7 +258,7 @@ def _qat_phase(context: _Context, fp32_model: keras.Model) -> None:
     _loop(context, "qat", quantized, optimizer, first_step=spec.steps, last_step=freeze_at)
     if spec.frozen_range_steps == 0:
         return
-    if not context.run.read_state().get("qat_ranges_refined"):
+    if not context.run.read_state().qat_ranges_refined:
         if chief:
             refinement = refine_activation_ranges(quantized, calibration_pairs(spec), spec.model.scale)
             context.log(f"Activation ranges refined on training images ({refinement.psnr_before:.3f} -> "
@@ -317,10 +312,8 @@ def _save(context: _Context, phase: str, model, optimizer, step: int) -> None:
 def _emit_evaluation(context: _Context, step: int, result: EvalResult, is_baseline: bool = False) -> None:
     per_image = {s.name: (s.psnr, s.ssim) for s in result.scores}
     context.emit(EvaluationEvent(step, result.mean_psnr, result.mean_ssim, per_image, is_baseline))
-    kind = "baseline" if is_baseline else "eval"
-    if not is_baseline or not any(r.get("type") == "baseline" for r in context.run.read_history()):
-        context.run.append_history({"type": kind, "step": step, "mean_psnr": result.mean_psnr,
-                                    "mean_ssim": result.mean_ssim, "images": per_image})
+    if not is_baseline or context.run.read_history().baseline is None:
+        context.run.append_history(EvalRecord(step, result.mean_psnr, result.mean_ssim, per_image, is_baseline))
     label = "Bicubic baseline" if is_baseline else f"Step {step}"
     context.log(f"{label}: PSNR {result.mean_psnr:.3f} dB, SSIM {result.mean_ssim:.4f} on {len(per_image)} images.")
 
@@ -332,7 +325,7 @@ def _loop(context: _Context, phase: str, model, optimizer, first_step: int, last
     if step >= last_step:
         return
     rolling, best = _managers(context, phase, model, optimizer)
-    best_psnr = run.read_state().get(f"best_psnr_{phase}") or -np.inf
+    best_psnr = run.read_state().best_psnr(phase) or -np.inf
     dataset = _training_dataset(context, spec.seed * 1_000_003 + (1 if phase == "qat" else 0), start_step=step)
     options = tf.data.Options()  # in a cluster each task takes its part of every global batch
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
@@ -341,9 +334,10 @@ def _loop(context: _Context, phase: str, model, optimizer, first_step: int, last
 
     def save(at: int) -> None:
         context.emit(ArtefactEvent(rolling.save(checkpoint_number=at), "checkpoint"))
-        best_value = best_psnr if np.isfinite(best_psnr) else None
+        best_value = float(best_psnr) if np.isfinite(best_psnr) else None
         run.write_state(step=at, phase=phase, elapsed_seconds=context.elapsed(), **{f"best_psnr_{phase}": best_value})
 
+    step_phase = Phase.QAT if phase == "qat" else Phase.TRAINING
     window_start, window_steps = time.monotonic(), 0
     rate = 0.0
     in_cluster = context.role.num_tasks > 1
@@ -351,7 +345,7 @@ def _loop(context: _Context, phase: str, model, optimizer, first_step: int, last
         stop_asked = context.cancel.cancelled
         if stop_asked and not in_cluster:
             save(step)
-            context.log(f"Stopped at step {step}; resume with --resume {run.root}.")
+            context.log(f"Stopped at step {step}; its checkpoint is saved.")
             raise CancelledError()
         learning_rate = current_learning_rate(optimizer)
         total_loss, stops = train_step(iterator, tf.constant(float(stop_asked)))
@@ -365,10 +359,11 @@ def _loop(context: _Context, phase: str, model, optimizer, first_step: int, last
             rate = window_steps / (now - window_start)
             window_start, window_steps = now, 0
         context.emit(StepEvent(step, spec.total_steps, loss, learning_rate, rate))
+        context.emit(Progress(step, spec.total_steps, phase=step_phase))
         if step % HISTORY_EVERY == 0 or step == last_step:
-            run.append_history({"type": "step", "step": step, "phase": phase, "loss": loss, "lr": learning_rate,
-                                "elapsed": round(context.elapsed(), 2)})
+            run.append_history(StepRecord(step, phase, loss, learning_rate, round(context.elapsed(), 2)))
         if context.val_pairs and (step % spec.eval_every == 0 or step == last_step):
+            context.emit(Progress(step, spec.total_steps, phase=Phase.EVALUATING))
             result = evaluate(predict_y(model), context.val_pairs, spec.model.scale)
             _emit_evaluation(context, step, result)
             if result.mean_psnr > best_psnr:
@@ -399,7 +394,7 @@ def _log_cluster_stop(context: _Context, step: int, asked_here: bool) -> None:
     if context.role.is_chief:
         context.log(f"Stopped at step {step} (asked {where}); resume with --resume {context.run.root} on every task.")
     else:
-        chief_run = context.run.read_state().get("chief_run_dir")
+        chief_run = context.run.read_state().chief_run_dir
         context.log(f"Stopped at step {step} (asked {where}); the chief saved the run in {chief_run}: resume with "
                     "--resume on every task.")
 
