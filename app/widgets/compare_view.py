@@ -64,6 +64,11 @@ class CompareView(QWidget):
         self._message = text
         self.update()
 
+    def shown_text(self) -> str:
+        """The text in the middle of an empty view: the message (e.g. 'Loading coffee.png…') while something is on
+        its way, else the invitation to drop images."""
+        return self._message or self._empty_text
+
     def set_empty_text(self, text: str) -> None:
         self._empty_text = text
         self.update()
@@ -331,4 +336,4 @@ class CompareView(QWidget):
         font = QFont(self.font())
         font.setPointSizeF(font.pointSizeF() * 1.3)
         painter.setFont(font)
-        painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._empty_text)
+        painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.shown_text())

@@ -19,6 +19,7 @@ from app.formatting import model_description, model_summary
 from sesr_core.models.catalog import CatalogEntry
 
 DETAILS_ROLE = Qt.ItemDataRole.UserRole + 1
+AUTOMATIC = "auto"  # the combo's data for "Automatic": each input gets the model `sesr upscale --model auto` picks
 
 
 class TwoLineDelegate(QStyledItemDelegate):
@@ -58,9 +59,10 @@ class ModelPicker(QWidget):
 
     changed = Signal(object)
 
-    def __init__(self, catalog: CatalogStore, parent: QWidget | None = None) -> None:
+    def __init__(self, catalog: CatalogStore, parent: QWidget | None = None, automatic: bool = False) -> None:
         super().__init__(parent)
         self.catalog = catalog
+        self.offers_automatic = automatic
         self.scale_combo = QComboBox()
         self.scale_combo.addItem("×2", 2)
         self.scale_combo.addItem("×4", 4)
@@ -94,11 +96,21 @@ class ModelPicker(QWidget):
         self.scale_combo.setCurrentIndex(1 if scale == 4 else 0)
 
     def entry(self) -> CatalogEntry | None:
+        """The chosen model (None for none, and for "Automatic")."""
         name = self.model_combo.currentData()
-        return self.catalog.find(name) if name else None
+        return self.catalog.find(name) if name and name != AUTOMATIC else None
+
+    @property
+    def automatic(self) -> bool:
+        """Whether "Automatic" (a model per input, as ``--model auto`` chooses) is picked."""
+        return self.model_combo.currentData() == AUTOMATIC
 
     def select(self, name: str) -> None:
-        """Choose a model by name, switching the scale to its scale."""
+        """Choose a model by name (or ``AUTOMATIC``), switching the scale to its scale."""
+        if name == AUTOMATIC and self.offers_automatic:
+            self._wanted = AUTOMATIC
+            self.reload()
+            return
         entry = self.catalog.find(name)
         if entry is None:  # maybe just added by another page or the CLI
             self.catalog.refresh()
@@ -124,8 +136,17 @@ class ModelPicker(QWidget):
         self.model_combo.view().setMinimumWidth(widest + 40)
         if not entries:
             self.model_combo.addItem(f"No ×{self.scale} model — import or train one", None)
+        elif self.offers_automatic:
+            self.model_combo.insertItem(0, "Automatic (a model per image)", AUTOMATIC)
+            self.model_combo.setItemData(0, "photo model for lossy JPEG and WebP, clean model for the rest",
+                                         DETAILS_ROLE)
+            self.model_combo.setItemData(0, "Each image gets the model `sesr upscale --model auto` picks: the "
+                                         "photo model for lossy JPEG and WebP, the clean model for the rest.",
+                                         Qt.ItemDataRole.ToolTipRole)
         preferred = self.catalog.preferred(self.scale, self._wanted or wanted or "")
-        if preferred is not None:
+        if entries and self.offers_automatic and (self._wanted or wanted or AUTOMATIC) == AUTOMATIC:
+            self.model_combo.setCurrentIndex(0)
+        elif preferred is not None:
             self.model_combo.setCurrentIndex(max(0, self.model_combo.findData(preferred.name)))
         self.model_combo.setEnabled(bool(entries))
         self.model_combo.blockSignals(False)
@@ -133,8 +154,10 @@ class ModelPicker(QWidget):
 
     def _model_changed(self, _index: int = 0) -> None:
         entry = self.entry()
-        if entry is not None:
-            self._wanted = entry.name
-        self.details.setText(model_description(entry) if entry else "")
+        if entry is not None or self.automatic:
+            self._wanted = entry.name if entry is not None else AUTOMATIC
+        self.details.setText(model_description(entry) if entry else
+                             "Each image gets the photo or the clean model, shown in the queue." if self.automatic
+                             else "")
         self.changed.emit(entry)
 

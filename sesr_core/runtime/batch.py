@@ -106,8 +106,8 @@ WRITE_SHARE = 0.12  # per OUTPUT pixel
 
 
 @dataclass(frozen=True)
-class _ItemWork:
-    """Where one item's work lies on the batch's progress scale."""
+class ItemWork:
+    """Where one item's work lies on the batch's progress scale (``base`` .. ``base + total``)."""
 
     base: float
     read: float
@@ -140,7 +140,7 @@ def run_batch(network: LumaNetwork | NetworkForItem, items: Sequence[BatchItem],
     cancel = cancel or CancelToken()
     result = BatchResult()
     started = time.monotonic()
-    works = _plan_work(items, scale or (2 if callable(network) else network.scale))
+    works = plan_work(items, scale or (2 if callable(network) else network.scale))
     total = sum(work.total for work in works)
     claimed: dict[Path, Path] = {}
     on_event(Progress(0, total, f"0/{len(items)} images"))
@@ -148,14 +148,14 @@ def run_batch(network: LumaNetwork | NetworkForItem, items: Sequence[BatchItem],
         label = f"{index + 1}/{len(items)} {item.source.name}"
         state = {"phase": Phase.READING}
 
-        def report(done: float, phase: Phase, work: _ItemWork = work, label: str = label, index: int = index) -> None:
+        def report(done: float, phase: Phase, work: ItemWork = work, label: str = label, index: int = index) -> None:
             on_event(Progress(work.base + done, total, label, phase, index))
 
-        def phase_began(phase: Phase, work: _ItemWork = work, state: dict = state, report=report) -> None:
+        def phase_began(phase: Phase, work: ItemWork = work, state: dict = state, report=report) -> None:
             state["phase"] = phase
             report(work.offset(phase), phase)
 
-        def tiles(done: int, all_tiles: int, work: _ItemWork = work, report=report) -> None:
+        def tiles(done: int, all_tiles: int, work: ItemWork = work, report=report) -> None:
             report(work.read + work.network * (done / all_tiles if all_tiles else 1.0), Phase.NETWORK)
 
         item_started = time.monotonic()
@@ -190,12 +190,12 @@ def run_batch(network: LumaNetwork | NetworkForItem, items: Sequence[BatchItem],
     return result
 
 
-def _plan_work(items: Sequence[BatchItem], scale: int) -> list[_ItemWork]:
+def plan_work(items: Sequence[BatchItem], scale: int = 2) -> list[ItemWork]:
     """Each item's share of the batch's work, from its header (an unreadable file counts for one pixel)."""
     works, base = [], 0.0
     for item in items:
         pixels = max(1, _input_pixels(item.source))
-        work = _ItemWork(base, READ_SHARE * pixels, NETWORK_SHARE * pixels, WRITE_SHARE * pixels * scale * scale)
+        work = ItemWork(base, READ_SHARE * pixels, NETWORK_SHARE * pixels, WRITE_SHARE * pixels * scale * scale)
         works.append(work)
         base += work.total
     return works

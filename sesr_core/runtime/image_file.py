@@ -63,6 +63,16 @@ def output_name(source: Path, scale: int, fmt: str | None) -> str:
     return f"{source.stem}_x{scale}{suffix}"
 
 
+def free_name(target: Path) -> Path:
+    """``target`` if nothing has that name, else the first free ``NAME (2).EXT``, ``NAME (3).EXT``... beside it."""
+    number = 2
+    candidate = target
+    while candidate.exists() or candidate.is_symlink():
+        candidate = target.with_name(f"{target.stem} ({number}){target.suffix}")
+        number += 1
+    return candidate
+
+
 def exif_with_size(exif: bytes | None, width: int, height: int, software: str | None = None) -> bytes | None:
     """The EXIF block with its PixelXDimension / PixelYDimension set to the new size and, when given, its
     ``Software`` field set to ``software`` (our tag; a new block is made for it); unchanged if unreadable."""
