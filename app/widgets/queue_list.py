@@ -51,7 +51,7 @@ class QueueItem:
 
     def detail_text(self) -> str:
         """The row's second line: sizes and the model it gets."""
-        return f"{self.size_text()}  ·  {self.model}" if self.model else self.size_text()
+        return f"{self.size_text()}  ·  {self.model}" if self.model and not self.unreadable else self.size_text()
 
     def state_text(self) -> str:
         if self.state == WORKING:
@@ -126,16 +126,6 @@ class QueueModel(QAbstractListModel):
         for key, value in values.items():
             setattr(self.items[row], key, value)
         self.changed(row)
-
-    def progress(self, rows: list[int]) -> tuple[float, int]:
-        """(fraction done, items finished) of a batch, weighted by pixels so a big image counts for more."""
-        items = [self.items[r] for r in rows if r < len(self.items)]
-        if not items:
-            return 0.0, 0
-        weights = [max(1, i.pixels) for i in items]
-        finished = sum(w for w, i in zip(weights, items, strict=True) if i.state in (DONE, FAILED))
-        partial = sum(w * i.progress for w, i in zip(weights, items, strict=True) if i.state == WORKING)
-        return (finished + partial) / sum(weights), sum(i.state in (DONE, FAILED) for i in items)
 
     def set_scale(self, scale: int) -> None:
         for row, item in enumerate(self.items):
