@@ -98,7 +98,7 @@ def run_queue(tasks: list[QueueTask], scale: int, threads: int, quality: int | N
         on_event(event)
 
     items = [BatchItem(t.source, t.target, t.source.name, t.model, t.reason) for t in tasks]
-    works = plan_work(items, scale)
+    works = plan_work(items, scale)  # as run_batch plans them (the format is the target's suffix)
     try:
         return core_run_batch(network_for, items, ImageOptions(None, quality, overwrite), forward, cancel,
                               scale=scale)
