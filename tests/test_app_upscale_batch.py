@@ -117,6 +117,7 @@ def test_unreadable_files_stay_failed_with_their_reason(qtbot, window, x2_model,
     qtbot.waitUntil(lambda: all(i.in_size or i.error for i in page.queue.items))
     cut = next(i for i in page.queue.items if i.path.name == "cut.png")
     assert cut.state == FAILED and "truncated" in cut.error and "not a supported" not in cut.error
+    assert page.progress_text.text().startswith("2 images to upscale")
     page.start()
     assert cut.state == FAILED and "truncated" in cut.error and cut.size_text() == "unreadable"
     qtbot.waitUntil(lambda: not page.busy, timeout=60_000)

@@ -1,4 +1,5 @@
-"""The one place the app calls the inference runtime (sesr_core.runtime), so its API is used in a single file."""
+"""Where the app's jobs meet the inference runtime (sesr_core.runtime): the engine, image and video files, codecs.
+The queue's batch is the core's own (app/jobs/upscale.py calls sesr_core.runtime.batch.run_batch)."""
 
 from __future__ import annotations
 

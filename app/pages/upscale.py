@@ -210,6 +210,7 @@ class UpscalePage(JobPage):
         row = self.queue.row_of(path)
         if row >= 0 and self.queue.items[row].state == WAITING:
             self.queue.update(row, state=FAILED, error=reason, unreadable=True)
+            self._update_buttons()
 
     # ------------------------------------------------------------------------------------------------ models
 
@@ -397,7 +398,7 @@ class UpscalePage(JobPage):
     def _update_buttons(self) -> None:
         has_items = bool(self.queue.items)
         if not self.busy:
-            waiting = sum(i.state != DONE for i in self.queue.items)
+            waiting = sum(i.state != DONE and not i.unreadable for i in self.queue.items)
             if not has_items:
                 self.progress_text.setText("Add images to start.")
             elif waiting and not self._batch_rows:
