@@ -76,6 +76,7 @@ class PreviewController:
             self._display(request, images, keep_view=True)
             return
         self._pending = request
+        self.panel.view.set_message(self._loading_text(request))  # at once: the view never looks idle meanwhile
         if self.runner.busy:
             self.runner.cancel()
         else:
@@ -85,6 +86,14 @@ class PreviewController:
         self._pending = None
         self.runner.cancel()
 
+    def clear(self) -> None:
+        """Nothing selected any more: stop loading and empty the view and its caption."""
+        self.cancel()
+        self._shown = self._images = None
+        self.panel.view.clear()
+        self.panel.view.set_message("")
+        self.panel.caption.setText("")
+
     @property
     def busy(self) -> bool:
         return self.runner.busy
@@ -93,14 +102,19 @@ class PreviewController:
         request, self._pending = self._pending, None
         if request is None:
             return
-        self.panel.view.set_message("Loading…" if request.model_path is None or request.output
-                                    else "Upscaling a preview…")
+        self.panel.view.set_message(self._loading_text(request))
         thread = self.runner.start(lambda on_event, cancel: _load(request, on_event, cancel), "Preview")
         thread.succeeded.connect(lambda images: self._loaded(request, images))
         thread.failed.connect(self._failed)
-        thread.cancelled.connect(lambda _partial: self.panel.view.set_message(""))
+        thread.cancelled.connect(lambda _partial: None if self._pending else self.panel.view.set_message(""))
         thread.ended.connect(self._ended)
         thread.start()
+
+    @staticmethod
+    def _loading_text(request: PreviewRequest) -> str:
+        if request.model_path is None or request.output:
+            return f"Loading {request.source.name}…"
+        return f"Loading {request.source.name} and upscaling a preview…"
 
     def _ended(self) -> None:
         if self._pending is not None and not self.runner.busy:

@@ -128,7 +128,7 @@ def main() -> int:
 
     def load(name: str) -> SRModel:
         found = find_model(name, args.scale)
-        return SRModel(getattr(found, "path", found))
+        return SRModel(found.path)
 
     models = {"clean": load(args.clean or f"SESR-M5-x{args.scale}"),
               "photo": load(args.photo or f"SESR-M5-x{args.scale}-photo")}

@@ -155,7 +155,8 @@ def test_outputs_never_replace_inputs_or_existing_files(x2, good, tmp_path):
 
 
 def test_cancel_stops_the_batch_between_files_without_partial_output(x2, good, tmp_path):
-    from sesr_core.jobs import ArtefactEvent, CancelToken, FinishedEvent
+    from sesr_core.errors import CancelledError
+    from sesr_core.jobs import ArtefactEvent, CancelToken, ItemEvent, ItemState
 
     copies = [good.with_name(f"copy{i}.png") for i in range(3)]
     for path in copies:
@@ -168,7 +169,9 @@ def test_cancel_stops_the_batch_between_files_without_partial_output(x2, good, t
             cancel.cancel()
 
     out = tmp_path / "out"
-    result = x2.upscale_files(copies, out, cancel=cancel, on_event=stop_after_first)
-    assert result.cancelled and result.written == [out / "copy0_x2.png"]
-    assert isinstance(events[-1], FinishedEvent) and events[-1].cancelled
+    with pytest.raises(CancelledError) as stopped:
+        x2.upscale_files(copies, out, cancel=cancel, on_event=stop_after_first)
+    assert stopped.value.partial.written == [out / "copy0_x2.png"]
+    states = [(e.index, e.state) for e in events if isinstance(e, ItemEvent)]
+    assert states == [(0, ItemState.WORKING), (0, ItemState.DONE), (1, ItemState.WAITING)]
     assert sorted(p.name for p in out.iterdir()) == ["copy0_x2.png"]

@@ -163,6 +163,32 @@ def test_batch_of_folders_keeps_structure_and_goes_on_after_failures(x2, photo, 
     assert sorted(result.written) == [out / "a_x2.png", out / "day2" / "b_x2.jpg"]
     assert [p.name for p, _ in result.failed] == ["broken.png"]
     assert "broken.png" in result.failed[0][1] and not result.ok
-    assert events[-1].summary["failed"] and not events[-1].cancelled
+    failed = [e for e in events if type(e).__name__ == "ItemEvent" and e.state == "failed"]
+    assert [e.source.rsplit('/', 1)[-1] for e in failed] == ["broken.png"] and failed[0].error == result.failed[0][1]
+    assert not any(type(e).__name__ in ("FinishedEvent", "FailedEvent") for e in events)
     progress = [e for e in events if type(e).__name__ == "Progress"]
     assert progress[-1].done == progress[-1].total > 0
+
+
+def test_batch_progress_counts_reading_network_and_writing(x2, photo, tmp_path):
+    """An item is at its end of the bar only once its file is written: writing has its share, announced as a
+    phase; done never goes back and reaches total with the last file."""
+    from sesr_core.jobs import ItemEvent, ItemState, Phase, Progress
+
+    for name in ("a.png", "b.png"):
+        write_image(tmp_path / name, photo)
+    events = []
+    x2.upscale_files([tmp_path / "a.png", tmp_path / "b.png"], tmp_path / "out", on_event=events.append)
+    progress = [e for e in events if isinstance(e, Progress)]
+    assert [p.done for p in progress] == sorted(p.done for p in progress)
+    total = progress[-1].total
+    for index in (0, 1):
+        mine = [e for e in events if isinstance(e, Progress) and e.item == index]
+        assert [p.phase for p in mine][:1] == [Phase.READING] and Phase.NETWORK in [p.phase for p in mine]
+        writing = next(i for i, e in enumerate(events) if isinstance(e, Progress) and e.item == index
+                       and e.phase == Phase.WRITING)
+        done = next(i for i, e in enumerate(events) if isinstance(e, ItemEvent) and e.index == index
+                    and e.state == ItemState.DONE)
+        assert writing < done
+        assert events[writing].done < (total if index == 1 else total / 2)  # the write is still ahead
+    assert progress[-1].done == total

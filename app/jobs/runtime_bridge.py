@@ -1,4 +1,5 @@
-"""The one place the app calls the inference runtime (sesr_core.runtime), so its API is used in a single file."""
+"""Where the app's jobs meet the inference runtime (sesr_core.runtime): the engine, image and video files, codecs.
+The queue's batch is the core's own (app/jobs/upscale.py calls sesr_core.runtime.batch.run_batch)."""
 
 from __future__ import annotations
 
@@ -140,25 +141,12 @@ def upscale_video(source: Path, target: Path | None, model_path: Path, threads: 
                                          cancel=cancel, on_event=on_event)
 
 
-def probe_video(path: Path) -> dict:
-    """What the Video page shows about a file: the runtime's probe (which refuses what it cannot upscale, in one
-    sentence), plus the codec names and audio and subtitle tracks from the container's header."""
-    from sesr_core.runtime.video_probe import open_input
-    from sesr_core.runtime.video_probe import probe_video as runtime_probe
+def probe_video(path: Path):
+    """The Video page's :class:`~sesr_core.runtime.video_summary.VideoSummary` of a file (one sentence, as a
+    SesrError, for what cannot be upscaled)."""
+    from sesr_core.runtime.video_summary import summarise_video
 
-    info = runtime_probe(path)
-    with open_input(path) as container:
-        video = container.streams.video[0]
-        audio = [{"codec": s.codec_context.name, "channels": s.codec_context.channels,
-                  "rate": s.codec_context.sample_rate, "language": s.metadata.get("language", "")}
-                 for s in container.streams.audio]
-        subtitles = [{"codec": s.codec_context.name if s.codec_context else "?",
-                      "language": s.metadata.get("language", "")} for s in container.streams.subtitles]
-        return {"path": str(path), "container": container.format.long_name or container.format.name,
-                "width": info.width, "height": info.height, "fps": float(info.rate or 0),
-                "duration": info.duration, "frames": info.expected_frames, "codec": video.codec_context.name,
-                "pix_fmt": info.pixel_format, "bit_rate": container.bit_rate or 0, "rotated": bool(info.display_matrix),
-                "audio": audio, "subtitles": subtitles, "size_bytes": Path(path).stat().st_size}
+    return summarise_video(path)
 
 
 def read_frame(path: Path, seconds: float) -> np.ndarray:

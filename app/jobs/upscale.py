@@ -1,94 +1,110 @@
-"""The Upscale page's jobs (no Qt): a batch over queued files, and the before/after preview of one image.
+"""The Upscale page's jobs (no Qt): an adapter over the core's batch for the queue, and the preview of one image.
 
-The batch reports per-item events so the queue can show each file's state; a failing file is reported and the batch
-goes on; a cancel stops inside the current file (the runtime leaves no partial output) and ends the batch.
+The batch is :func:`sesr_core.runtime.batch.run_batch`, the one ``sesr upscale`` runs: the same rules (duplicate
+outputs, failures that do not stop the batch, no partial file on cancel) and the same sentences. The model of each
+row is the automatic choice of ``sesr upscale --model auto`` unless the user picked one.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from app.jobs import runtime_bridge
-from sesr_core.errors import CancelledError, SesrError
 from sesr_core.imaging.image_read import IMAGE_EXTENSIONS as IMAGE_EXTENSIONS  # for the page
-from sesr_core.imaging.image_read import list_images as list_images  # for the page
-from sesr_core.jobs import CancelToken, EventCallback, LogEvent, Progress
+from sesr_core.jobs import CancelToken, EventCallback, ItemEvent, ItemState, LogEvent, Progress  # noqa: F401 (page)
+from sesr_core.runtime.batch import BatchResult
 
 
 @dataclass(frozen=True)
-class ItemEvent:
-    """A queue item's new state: working, done (with output, size, seconds) or failed (with reason)."""
+class QueueTask:
+    """One queue row to upscale: its input, its output file, and the model it gets (path, name, and why)."""
 
-    row: int
-    state: str
-    output: str = ""
-    out_size: tuple[int, int] | None = None
-    seconds: float | None = None
-    error: str = ""
-
-
-@dataclass(frozen=True)
-class ItemProgress:
-    """Progress inside the current item, 0..1."""
-
-    row: int
-    fraction: float
-
-
-@dataclass(frozen=True)
-class BatchTask:
     row: int
     source: Path
     target: Path
+    model_path: Path
+    model: str
+    reason: str = ""
 
 
-def run_batch(tasks: list[BatchTask], model_path: Path, threads: int, quality: int | None, overwrite: bool,
-              on_event: EventCallback, cancel: CancelToken) -> dict:
-    """Upscale every task in order; returns counts of done and failed files."""
-    engine = runtime_bridge.Engine(model_path, threads)
-    done = failed = 0
-    claimed: dict[Path, Path] = {}
-    for task in tasks:
-        cancel.raise_if_cancelled()
-        key = task.target.resolve()
-        if key in claimed:
-            failed += 1
-            on_event(ItemEvent(task.row, "failed", error=f"Cannot write '{task.target}': the output of "
-                                                         f"'{claimed[key].name}' has the same name; change the file "
-                                                         "name pattern or the format."))
-            continue
-        claimed[key] = task.source
-        on_event(ItemEvent(task.row, "working"))
-        started = time.monotonic()
+@dataclass(frozen=True)
+class RowProgress:
+    """How far the job is into one queue row (0..1 over reading, network and writing) and in which phase."""
 
-        def forward(event, row=task.row) -> None:
-            if isinstance(event, Progress) and event.total:
-                on_event(ItemProgress(row, min(1.0, event.done / event.total)))
-            elif isinstance(event, LogEvent):
-                on_event(event)  # a note such as "only the first frame of an animated GIF is upscaled"
+    row: int
+    fraction: float
+    phase: str
 
-        try:
-            written = engine.upscale_file(task.source, task.target, quality, overwrite, forward, cancel)
-            image = runtime_bridge.read_size(written)
-        except CancelledError:
-            on_event(ItemEvent(task.row, "waiting"))
-            raise
-        except SesrError as err:
-            failed += 1
-            on_event(ItemEvent(task.row, "failed", error=str(err)))
-            continue
-        except MemoryError:
-            failed += 1
-            on_event(ItemEvent(task.row, "failed", error=f"Not enough memory to upscale '{task.source.name}'."))
-            continue
-        done += 1
-        on_event(ItemEvent(task.row, "done", output=str(written), out_size=image,
-                           seconds=time.monotonic() - started))
-    return {"done": done, "failed": failed}
+
+@dataclass(frozen=True)
+class ChosenModel:
+    """The catalog model the automatic choice (``sesr upscale --model auto``) gives an image, and why."""
+
+    name: str
+    path: Path
+    reason: str
+
+
+def choose_model(path: Path, scale: int) -> ChosenModel:
+    """The clean or photo model of ``scale`` for the image at ``path``: the core's rule, as the CLI applies it."""
+    from sesr_core.runtime.model_choice import choose_model as core_choice
+
+    choice = core_choice(path, scale)
+    return ChosenModel(choice.entry.name, choice.entry.path, choice.reason)
+
+
+def folder_images(folder: Path) -> tuple[list[Path], list[Path]]:
+    """(images to queue, our own results left out) of a folder, as ``sesr upscale FOLDER`` lists them."""
+    from sesr_core.runtime.own_outputs import folder_inputs
+
+    return folder_inputs(folder)
+
+
+def keep_both_name(target: Path) -> Path:
+    """A free name beside ``target`` for "Keep both": ``NAME (2).EXT``, ``NAME (3).EXT``..."""
+    from sesr_core.runtime.image_file import free_name
+
+    return free_name(target)
+
+
+def run_queue(tasks: list[QueueTask], scale: int, threads: int, quality: int | None, overwrite: bool,
+              on_event: EventCallback, cancel: CancelToken) -> BatchResult:
+    """Upscale the queue's rows with the core's batch (:func:`sesr_core.runtime.batch.run_batch`): its rules, its
+    sentences, its events, with each item's ``index`` (ItemEvent) and ``item`` (Progress) turned into its row."""
+    from sesr_core.runtime.batch import BatchItem, plan_work
+    from sesr_core.runtime.batch import run_batch as core_run_batch
+    from sesr_core.runtime.image_file import ImageOptions
+
+    engines: dict[Path, runtime_bridge.Engine] = {}
+    model_of = {t.source: t.model_path for t in tasks}
+
+    def network_for(item: BatchItem):
+        path = model_of[item.source]
+        if path not in engines:
+            engines[path] = runtime_bridge.Engine(path, threads)
+        return engines[path].upscaler.luma
+
+    def forward(event) -> None:
+        if isinstance(event, ItemEvent):
+            event = replace(event, index=tasks[event.index].row)
+        elif isinstance(event, Progress) and event.item is not None:
+            work = works[event.item]
+            on_event(RowProgress(tasks[event.item].row, (event.done - work.base) / work.total,
+                                 str(event.phase or "")))
+            event = replace(event, item=tasks[event.item].row)
+        on_event(event)
+
+    items = [BatchItem(t.source, t.target, t.source.name, t.model, t.reason) for t in tasks]
+    works = plan_work(items, scale)  # as run_batch plans them (the format is the target's suffix)
+    try:
+        return core_run_batch(network_for, items, ImageOptions(None, quality, overwrite), forward, cancel,
+                              scale=scale)
+    finally:
+        for engine in engines.values():
+            engine.upscaler.close()
 
 
 @dataclass

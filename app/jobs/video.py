@@ -10,6 +10,7 @@ from PySide6.QtGui import QImage
 from app.jobs import runtime_bridge
 from app.qimage import to_qimage
 from sesr_core.jobs import CancelToken, EventCallback
+from sesr_core.runtime.video_summary import VideoSummary as VideoSummary  # the probe's record, for the page
 
 
 @dataclass

@@ -21,6 +21,7 @@ class JobPage(QWidget):
     """
 
     title = ""
+    automatic_model = False  # the picker offers "Automatic" (a model per input)
     busy_changed = Signal(bool)
     status_message = Signal(str)
     selection_changed = Signal()
@@ -32,7 +33,7 @@ class JobPage(QWidget):
         self.runner = JobRunner(self)
         self.runner.busy_changed.connect(self._busy)
         self.banner = Banner()
-        self.picker = ModelPicker(catalog)
+        self.picker = ModelPicker(catalog, automatic=self.automatic_model)
         self.progress = JobProgressBar(minimum=0, maximum=1000, textVisible=True)
         self.progress.setFormat("")
         self.progress_text = QLabel(hint, objectName="hint")
@@ -77,7 +78,13 @@ class JobPage(QWidget):
 
     def _job_failed(self, reason: str) -> None:
         self.banner.show_message(reason, "error")
-        self.progress_text.setText("Stopped by an error.")
+        self.reset_progress("Stopped by an error.")
+
+    def reset_progress(self, text: str = "") -> None:
+        """An empty bar and ``text``: nothing left over from a job that is gone."""
+        self.progress.setValue(0)
+        self.progress.setFormat("")
+        self.progress_text.setText(text)
 
     def _busy(self, busy: bool) -> None:
         self.progress.set_running(busy)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
+    QMenu,
     QPushButton,
     QToolButton,
     QVBoxLayout,
@@ -23,12 +23,16 @@ from app.catalog_store import CatalogStore
 from app.formatting import duration
 from app.jobs.upscale import (
     IMAGE_EXTENSIONS,
-    BatchTask,
     ItemEvent,
-    ItemProgress,
+    ItemState,
     LogEvent,
-    list_images,
-    run_batch,
+    Progress,
+    QueueTask,
+    RowProgress,
+    choose_model,
+    folder_images,
+    keep_both_name,
+    run_queue,
 )
 from app.pages.job_page import JobPage
 from app.preview import PreviewController
@@ -37,10 +41,13 @@ from app.settings import Settings
 from app.thumbnails import ThumbnailLoader
 from app.widgets.compare_panel import ComparePanel
 from app.widgets.empty_state import EmptyState
+from app.widgets.model_picker import AUTOMATIC
 from app.widgets.output_options import OutputOptionsForm, pictures_folder
 from app.widgets.panes import two_panes
 from app.widgets.queue_list import DONE, FAILED, WAITING, WORKING, QueueModel, QueueView
 from app.widgets.workload import follow_queue
+from sesr_core.errors import SesrError
+from sesr_core.time_left import TimeLeft, describe_time_left
 
 IMAGE_FILTER = "Images (" + " ".join(f"*{e}" for e in IMAGE_EXTENSIONS) + ")"
 
@@ -49,6 +56,7 @@ class UpscalePage(JobPage):
     """Queue images (drop, open, paste), upscale them in the background, compare before and after."""
 
     title = "Upscale"
+    automatic_model = True
 
     def __init__(self, catalog: CatalogStore, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(catalog, settings, "Upscale", "Add images to start.", parent)
@@ -65,7 +73,7 @@ class UpscalePage(JobPage):
         self.output_button = QPushButton("Show output folder")
         self.output_button.clicked.connect(self.open_output_folder)
         self._paste_dir: Path | None = None
-        self._batch_started = 0.0
+        self._time_left = TimeLeft()
         self._batch_rows: list[int] = []
         self._restore()
         self._build()
@@ -93,6 +101,9 @@ class UpscalePage(JobPage):
         remove = QAction("Remove from queue", self.list, shortcut=QKeySequence.StandardKey.Delete,
                          shortcutContext=Qt.ShortcutContext.WidgetShortcut)
         remove.triggered.connect(self.remove_selected)
+        self.model_menu = QMenu("Model for this image", self.list)
+        self.model_menu.aboutToShow.connect(self._fill_model_menu)
+        self.list.addAction(self.model_menu.menuAction())
         self.list.addAction(remove)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         EmptyState(self.list.viewport(), "upscale", "No images yet: drop photos or folders anywhere on the window.",
@@ -121,21 +132,31 @@ class UpscalePage(JobPage):
     def open_paths(self, paths: list[Path]) -> list[int]:
         """Queue image files and the images of folders; returns the new rows."""
         files: list[Path] = []
+        ours = 0
         for path in paths:
-            files += list_images(path) if path.is_dir() else [path]
+            if path.is_dir():
+                images, skipped = folder_images(path)
+                files += images
+                ours += len(skipped)
+            else:
+                files.append(path)
         rows = self.queue.add([f.resolve() for f in files], self.picker.scale)
+        self._assign_models(rows)
         for row in rows:
             self.thumbnails.request(self.queue.items[row].path)
+        left_out = f"; {ours} SESR Studio result{'s' * (ours != 1)} left out" if ours else ""
         if rows:
             if not self.busy:
-                self.progress.setValue(0)
-                self.progress.setFormat("")
+                self._batch_rows = []
+                self.reset_progress()
             self.settings.set("upscale/open_dir", str(files[0].parent))
             if not self.list.currentIndex().isValid():
                 self.list.setCurrentIndex(self.queue.index(rows[0]))
-            self.status_message.emit(f"Added {len(rows)} image{'s' if len(rows) > 1 else ''} to the queue")
+            self.status_message.emit(f"Added {len(rows)} image{'s' if len(rows) > 1 else ''} to the queue"
+                                     + left_out)
         elif paths:
-            self.status_message.emit("No new images: they are queued already, or the folder has none.")
+            self.status_message.emit("No new images: they are queued already, or the folder has none" + left_out
+                                     + ".")
         self._update_buttons()
         return rows
 
@@ -168,14 +189,22 @@ class UpscalePage(JobPage):
         if self.busy:
             return
         self.queue.remove_rows([i.row() for i in self.list.selectionModel().selectedRows()])
+        self._forget_batch()
         self._show_selected()
         self._update_buttons()
 
     def clear(self) -> None:
         if not self.busy:
             self.queue.clear()
-            self.compare_view.clear()
+            self._forget_batch()
+            self.preview.clear()
             self._update_buttons()
+
+    def _forget_batch(self) -> None:
+        """The queue changed under the last batch: its counts, bar, time and banner no longer describe it."""
+        self._batch_rows = []
+        self.banner.hide()
+        self.reset_progress()
 
     def _thumbnail_loaded(self, path: Path, image, width: int, height: int) -> None:
         row = self.queue.row_of(path)
@@ -185,15 +214,63 @@ class UpscalePage(JobPage):
     def _thumbnail_failed(self, path: Path, reason: str) -> None:
         row = self.queue.row_of(path)
         if row >= 0 and self.queue.items[row].state == WAITING:
-            self.queue.update(row, state=FAILED, error=reason)
+            self.queue.update(row, state=FAILED, error=reason, unreadable=True)
+            self._update_buttons()
+
+    # ------------------------------------------------------------------------------------------------ models
+
+    def _assign_models(self, rows: list[int] | None = None) -> None:
+        """Give each row (not done yet) its model: the user's for this item, else the picker's, else the automatic
+        choice of ``sesr upscale --model auto`` (with its reason)."""
+        scale, chosen = self.picker.scale, self.picker.entry()
+        for row in range(len(self.queue.items)) if rows is None else rows:
+            item = self.queue.items[row]
+            if item.state == DONE:
+                continue
+            own = self.catalog.find(item.override) if item.override else None
+            if own is not None and own.scale == scale:
+                values = {"model": own.name, "model_path": own.path, "reason": "chosen for this image"}
+            elif chosen is not None:
+                values = {"model": chosen.name, "model_path": chosen.path, "reason": "chosen in the model picker"}
+            else:
+                try:
+                    choice = choose_model(item.path, scale)
+                except SesrError as err:
+                    values = {"model": "", "model_path": None, "reason": str(err)}
+                else:
+                    values = {"model": choice.name, "model_path": choice.path, "reason": f"automatic: {choice.reason}"}
+            self.queue.update(row, scale=scale, **values)
+
+    def set_item_model(self, rows: list[int], name: str) -> None:
+        """Use model ``name`` for these rows only (``AUTOMATIC`` or "" to follow the picker again)."""
+        for row in rows:
+            self.queue.items[row].override = "" if name == AUTOMATIC else name
+        self._assign_models(rows)
+        self._show_selected(keep_view=True)
+
+    def _fill_model_menu(self) -> None:
+        self.model_menu.clear()
+        rows = [i.row() for i in self.list.selectionModel().selectedRows()] or \
+            ([self.list.currentIndex().row()] if self.list.currentIndex().isValid() else [])
+        follow = self.model_menu.addAction("As the model picker says")
+        follow.triggered.connect(lambda: self.set_item_model(rows, ""))
+        self.model_menu.addSeparator()
+        for entry in self.catalog.entries(self.picker.scale):
+            action = self.model_menu.addAction(entry.name)
+            action.setCheckable(True)
+            action.setChecked(bool(rows) and all(self.queue.items[r].override == entry.name for r in rows))
+            action.triggered.connect(lambda _checked=False, name=entry.name: self.set_item_model(rows, name))
+        self.model_menu.setEnabled(bool(rows) and not self.busy)
 
     # ------------------------------------------------------------------------------------------------ batch
 
-    def start(self) -> None:
-        """Upscale every item that is not done yet."""
+    def start(self, existing: str = "") -> None:
+        """Upscale every item that is not done yet (unreadable files stay failed with their reason).
+
+        When outputs already exist (and "Replace existing files" is off) the banner asks first: ``existing`` is the
+        answer, "replace" or "keep" (keep both: the new file is named ``NAME_x2 (2).png``)."""
         if self.busy or self.model_missing():
             return
-        entry = self.picker.entry()
         options = self.options.options()
         if options.folder is not None:
             try:
@@ -202,35 +279,57 @@ class UpscalePage(JobPage):
                 self.banner.show_message(f"Cannot create the output folder '{options.folder}' ({err.strerror}); "
                                          "choose another folder.", "error")
                 return
-        tasks = []
+        self._assign_models()
+        tasks, unreadable = [], []
         for row, item in enumerate(self.queue.items):
-            if item.state != DONE:
-                item.scale = entry.scale
-                source = item.path
-                pasted = self._paste_dir is not None and source.parent == self._paste_dir
-                folder = options.folder or (pictures_folder() if pasted else None)
-                target = (replace(options, folder=folder) if folder else options).output_path(source, entry.scale)
-                tasks.append(BatchTask(row, source, target))
-                self.queue.update(row, state=WAITING, error="", progress=0.0)
+            if item.state == DONE:
+                continue
+            if item.unreadable or item.model_path is None:
+                unreadable.append(row)
+                self.queue.update(row, state=FAILED, error=item.error or item.reason)
+                continue
+            pasted = self._paste_dir is not None and item.path.parent == self._paste_dir
+            folder = options.folder or (pictures_folder() if pasted else None)
+            target = (replace(options, folder=folder) if folder else options).output_path(item.path, item.scale)
+            tasks.append(QueueTask(row, item.path, target, item.model_path, item.model, item.reason))
         if not tasks:
             self.status_message.emit("Nothing to upscale: add images, or they are all done.")
             return
+        taken = [t for t in tasks if t.target.exists()] if not options.overwrite else []
+        if taken and existing not in ("replace", "keep"):
+            self._ask_about_existing(taken)
+            return
+        if existing == "keep":
+            tasks = [replace(t, target=keep_both_name(t.target)) if t in taken else t for t in tasks]
+        for task in tasks:
+            self.queue.update(task.row, state=WAITING, error="", progress=0.0, phase="")
         self.options.save(self.settings, "upscale")
-        self.settings.set("upscale/model", entry.name)
+        self._save_model()
         self.banner.hide()
-        self._batch_rows = [t.row for t in tasks]
-        self._batch_started = time.monotonic()
+        self._batch_rows = sorted([t.row for t in tasks] + unreadable)
+        self._time_left = TimeLeft()
         quality = options.quality if options.extension in ("jpg", "webp", "") else None
+        overwrite = options.overwrite or existing == "replace"
+        scale = self.picker.scale
         thread = self.runner.start(
-            lambda on_event, cancel: run_batch(tasks, entry.path, options.threads, quality, options.overwrite,
-                                               on_event, cancel), "Upscaling")
+            lambda on_event, cancel: run_queue(tasks, scale, options.threads, quality, overwrite, on_event, cancel),
+            "Upscaling")
         thread.event.connect(self._on_event)
         thread.succeeded.connect(self._on_finished)
         thread.cancelled.connect(self._on_cancelled)
         thread.failed.connect(self._job_failed)
         self.preview.cancel()
         thread.start()
-        self._update_progress()
+        self.reset_progress("Starting…")
+
+    def _ask_about_existing(self, taken: list[QueueTask]) -> None:
+        names = ", ".join(t.target.name for t in taken[:3]) + ("…" if len(taken) > 3 else "")
+        one = len(taken) == 1
+        self.banner.show_message(
+            f"{len(taken)} result{'' if one else 's'} already exist{'s' if one else ''} ({names}). Replace "
+            f"{'it' if one else 'them'}, or keep both (the new file is named like "
+            f"'{keep_both_name(taken[0].target).name}')?", "info",
+            "Replace", lambda: self.start("replace"), second=("Keep both", lambda: self.start("keep")))
 
     def shutdown(self, milliseconds: int = 15_000) -> None:
         """Stop every background job of the page and wait for it (the window is closing)."""
@@ -242,31 +341,37 @@ class UpscalePage(JobPage):
 
     def _on_event(self, event) -> None:
         if isinstance(event, ItemEvent):
-            values = {"state": event.state, "progress": 0.0 if event.state != DONE else 1.0}
-            if event.state == DONE:
-                values.update(output=Path(event.output), out_size=event.out_size, seconds=event.seconds)
-            if event.state == FAILED:
+            state = DONE if event.state in (ItemState.DONE, ItemState.SKIPPED) else str(event.state)
+            values: dict = {"state": state, "progress": 1.0 if state == DONE else 0.0, "phase": ""}
+            if state == DONE:
+                item = self.queue.items[event.index]
+                size = (item.in_size[0] * item.scale, item.in_size[1] * item.scale) if item.in_size else None
+                values.update(output=Path(event.output), out_size=size, seconds=event.seconds)
+            if state == FAILED:
                 values.update(error=event.error)
-            self.queue.update(event.row, **values)
-            if event.row == self.list.currentIndex().row() and event.state == DONE:
+            self.queue.update(event.index, **values)
+            if event.index == self.list.currentIndex().row() and state == DONE:
                 self._show_selected(keep_view=True)
-        elif isinstance(event, ItemProgress):
-            self.queue.update(event.row, progress=event.fraction)
+        elif isinstance(event, RowProgress):
+            if self.queue.items[event.row].state == WORKING:
+                self.queue.update(event.row, progress=min(1.0, max(0.0, event.fraction)), phase=event.phase)
+        elif isinstance(event, Progress):
+            self._show_progress(event.done, event.total)
         elif isinstance(event, LogEvent) and event.level == "warning":
             self.status_message.emit(event.message)
-        self._update_progress()
 
-    def _update_progress(self) -> None:
-        if not self._batch_rows:
+    def _show_progress(self, done: float, total: float) -> None:
+        """The batch's bar: the core's count of every phase (an item is complete once its file is written), and the
+        one time-left estimate (sesr_core.time_left)."""
+        if not self._batch_rows or not total:
             return
-        fraction, count = self.queue.progress(self._batch_rows)
+        fraction = min(1.0, done / total)
+        count = self._summary()
+        finished = count[0] + count[1]
         self.progress.setValue(int(fraction * 1000))
-        self.progress.setFormat(f"{count} of {len(self._batch_rows)}  ·  {fraction * 100:.0f}%")
-        elapsed = time.monotonic() - self._batch_started
-        eta = elapsed * (1 - fraction) / fraction if fraction > 0.02 and self.busy else None
-        if self.busy:
-            self.progress_text.setText(f"Elapsed {duration(elapsed)}  ·  about {duration(eta)} left"
-                                       if eta is not None else f"Elapsed {duration(elapsed)}  ·  estimating…")
+        self.progress.setFormat(f"{finished} of {len(self._batch_rows)}  ·  {fraction * 100:.0f}%")
+        left = self._time_left.update(done, total)
+        self.progress_text.setText(f"Elapsed {duration(self._time_left.elapsed)}  ·  {describe_time_left(left)}")
 
     def _summary(self) -> tuple[int, int]:
         items = [self.queue.items[r] for r in self._batch_rows if r < len(self.queue.items)]
@@ -274,7 +379,9 @@ class UpscalePage(JobPage):
 
     def _on_finished(self, _result) -> None:
         done, failed = self._summary()
-        elapsed = duration(time.monotonic() - self._batch_started)
+        self.progress.setValue(1000)
+        self.progress.setFormat(f"{done + failed} of {len(self._batch_rows)}  ·  100%")
+        elapsed = duration(self._time_left.elapsed)
         self.progress_text.setText(f"Finished in {elapsed}: {done} done" + (f", {failed} failed" if failed else ""))
         if failed:
             reasons = [f"{i.path.name}: {i.error}" for i in self.queue.items if i.state == FAILED][:5]
@@ -288,25 +395,22 @@ class UpscalePage(JobPage):
     def _on_cancelled(self, _partial: object = None) -> None:
         for row in self._batch_rows:
             if row < len(self.queue.items) and self.queue.items[row].state == WORKING:
-                self.queue.update(row, state=WAITING, progress=0.0)
+                self.queue.update(row, state=WAITING, progress=0.0, phase="")
         done, _failed = self._summary()
         self.progress_text.setText(f"Cancelled: {done} done; the rest are still queued, with no partial files.")
 
-    def _busy(self, busy: bool) -> None:
-        super()._busy(busy)
-        if not busy:
-            self._update_progress()
 
     def _update_buttons(self) -> None:
         has_items = bool(self.queue.items)
         if not self.busy:
-            waiting = sum(i.state != DONE for i in self.queue.items)
+            waiting = sum(i.state != DONE and not i.unreadable for i in self.queue.items)
             if not has_items:
                 self.progress_text.setText("Add images to start.")
-            elif waiting and not self.progress.value():
+            elif waiting and not self._batch_rows:
                 self.progress_text.setText(f"{waiting} image{'s' if waiting > 1 else ''} to upscale: press Upscale "
                                            "(Ctrl+Return).")
-        self.start_button.setEnabled(not self.busy and has_items and self.picker.entry() is not None)
+        self.start_button.setEnabled(not self.busy and has_items and
+                                     (self.picker.entry() is not None or self.picker.automatic))
         self.cancel_button.setEnabled(self.busy)
         self.picker.setEnabled(not self.busy)
         self.options.setEnabled(not self.busy)
@@ -319,13 +423,13 @@ class UpscalePage(JobPage):
             self.compare_view.clear()
             return
         item = self.queue.items[index.row()]
-        entry = self.picker.entry()
         self.preview.show(item.path, item.output if item.state == DONE else None,
-                          None if self.busy or entry is None else entry.path, self.options.options().threads,
-                          entry.scale if entry else self.picker.scale, entry.name if entry else "", keep_view)
+                          None if self.busy else item.model_path, self.options.options().threads,
+                          self.picker.scale, item.model, keep_view)
 
     def _model_changed(self, _entry) -> None:
         self.queue.set_scale(self.picker.scale)
+        self._assign_models()
         self._update_buttons()
         self.selection_changed.emit()
         self._show_selected(keep_view=True)
@@ -352,8 +456,15 @@ class UpscalePage(JobPage):
 
     # ------------------------------------------------------------------------------------------------ window API
 
+    def model_missing(self) -> bool:
+        return not self.picker.automatic and super().model_missing()
+
     def status_info(self):
-        return self.picker.entry(), self.picker.scale, self.options.threads.value()
+        entry = self.picker.entry()
+        if entry is None and self.picker.automatic:  # the status bar says "automatic"; the engine is the clean one's
+            clean = self.catalog.preferred(self.picker.scale)
+            entry = replace(clean, name="automatic") if clean is not None else None
+        return entry, self.picker.scale, self.options.threads.value()
 
     def _restore(self) -> None:
         self.options.restore(self.settings, "upscale")
@@ -363,9 +474,12 @@ class UpscalePage(JobPage):
         if name:
             self.picker.select(name)
 
+    def _save_model(self) -> None:
+        entry = self.picker.entry()
+        if entry is not None or self.picker.automatic:
+            self.settings.set("upscale/model", entry.name if entry is not None else AUTOMATIC)
+
     def save_settings(self) -> None:
         self.options.save(self.settings, "upscale")
         self.settings.set("upscale/scale", self.picker.scale)
-        entry = self.picker.entry()
-        if entry is not None:
-            self.settings.set("upscale/model", entry.name)
+        self._save_model()

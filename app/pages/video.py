@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
@@ -27,7 +26,8 @@ from app.catalog_store import CatalogStore
 from app.formatting import duration
 from app.jobs import runtime_bridge
 from app.jobs.threads import JobRunner
-from app.jobs.video import FramePreview, preview_frame, run_video
+from app.jobs.upscale import keep_both_name
+from app.jobs.video import FramePreview, VideoSummary, preview_frame, run_video
 from app.pages.job_page import JobPage
 from app.settings import Settings
 from app.widgets.compare_panel import ComparePanel
@@ -36,7 +36,8 @@ from app.widgets.folder_field import PathField
 from app.widgets.panes import two_panes
 from app.widgets.video_info import VideoInfoPanel
 from sesr_core.errors import SesrError
-from sesr_core.jobs import LogEvent, Progress
+from sesr_core.jobs import LogEvent, Phase, Progress
+from sesr_core.time_left import TimeLeft, describe_time_left
 
 VIDEO_FILTER = "Videos (" + " ".join(f"*{e}" for e in runtime_bridge.VIDEO_EXTENSIONS) + ")"
 
@@ -50,12 +51,13 @@ class VideoPage(JobPage):
         super().__init__(catalog, settings, "Upscale video", parent=parent)
         self.preview_runner = JobRunner(self)
         self.path: Path | None = None
-        self.info: dict | None = None
+        self.info: VideoSummary | None = None
         self.result: Path | None = None
+        self._earlier: Path | None = None  # the result before the running job (still there if it stops)
         self._frame: FramePreview | None = None
         self._notes: list[str] = []
         self._preview_again = False
-        self._started = 0.0
+        self._time_left = TimeLeft()
         self.file_label = QLabel("No video open: drop one on the window or press Ctrl+O.", objectName="hint")
         self.info_panel = VideoInfoPanel()
         self.codecs = {c.name: c for c in runtime_bridge.video_codecs()}
@@ -158,15 +160,13 @@ class VideoPage(JobPage):
         self.banner.hide()
         self.file_label.setText(str(self.path))
         self.info_panel.show_info(info)
-        self.progress.setValue(0)
-        self.progress.setFormat("")
         scale = self.picker.scale
-        frames = f"{info['frames']:,} frames" if info.get("frames") else "the frames"
-        self.progress_text.setText(f"Ready: {frames} at {info['width']}×{info['height']} → "
-                                   f"{info['width'] * scale}×{info['height'] * scale}; press Upscale video "
-                                   "(Ctrl+Return).")
+        frames = f"{info.frames:,} frames" if info.frames else "the frames"
+        width, height = info.output_size(scale)
+        self.reset_progress(f"Ready: {frames} at {info.width}×{info.height} → {width}×{height}; press Upscale video "
+                            "(Ctrl+Return).")
         self.slider.blockSignals(True)
-        self.slider.setValue(500 if info.get("duration") else 0)
+        self.slider.setValue(500 if info.duration else 0)
         self.slider.blockSignals(False)
         self._slider_moved(self.slider.value())
         self._update_buttons()
@@ -174,7 +174,7 @@ class VideoPage(JobPage):
         return True
 
     def frame_time(self) -> float:
-        length = (self.info or {}).get("duration") or 0.0
+        length = self.info.duration if self.info is not None else 0.0
         return length * self.slider.value() / 1000
 
     def _slider_moved(self, _value: int) -> None:
@@ -242,29 +242,54 @@ class VideoPage(JobPage):
 
     # ------------------------------------------------------------------------------------------------ convert
 
-    def start(self) -> None:
+    def start(self, existing: str = "") -> None:
+        """Upscale the open video. When the output exists (and "Replace an existing file" is off) the banner asks
+        first: ``existing`` is the answer, "replace" or "keep" (keep both: ``NAME_x2 (2).mp4``)."""
         if self.busy or self.path is None or self.model_missing():
             return
         entry = self.picker.entry()
         target = self.output_path()
+        overwrite = self.overwrite.isChecked() or existing == "replace"
+        if target is not None and target.exists() and not overwrite:
+            if existing != "keep":
+                self.banner.show_message(f"'{target.name}' already exists. Replace it, or keep both (the new file is "
+                                         f"named '{keep_both_name(target).name}')?", "info", "Replace",
+                                         lambda: self.start("replace"),
+                                         second=("Keep both", lambda: self.start("keep")))
+                return
+            target = keep_both_name(target)
         self._save()
+        self._earlier = self.result
         self.result = None
         self._notes: list[str] = []
         self.banner.hide()
-        self._started = time.monotonic()
+        self._time_left = TimeLeft()
         source, codec, crf, preset = self.path, self.codec.currentData(), self.crf.value(), self.preset.currentText()
         threads = self.settings.integer("runtime/threads", 0) or None
-        overwrite = self.overwrite.isChecked()
         self.preview_runner.cancel()
         thread = self.runner.start(
             lambda on_event, cancel: run_video(source, target, entry.path, threads, codec, crf, preset, overwrite,
                                                on_event, cancel), "Video upscaling")
         thread.event.connect(self._on_event)
         thread.succeeded.connect(self._finished)
-        thread.cancelled.connect(lambda _partial: self.progress_text.setText("Cancelled; no partial file was left."))
+        thread.cancelled.connect(self._cancelled)
         thread.failed.connect(self._job_failed)
-        self.progress_text.setText("Starting…")
+        self.reset_progress("Starting…")
         thread.start()
+
+    def _cancelled(self, _partial: object = None) -> None:
+        self._stopped("Cancelled; no partial file was left.")
+
+    def _job_failed(self, reason: str) -> None:
+        super()._job_failed(reason)
+        self._stopped("Stopped by an error.")
+
+    def _stopped(self, text: str) -> None:
+        """The job ended without a new file: an empty bar, and the earlier result (if still there) to play."""
+        self.reset_progress(text)
+        if self._earlier is not None and self._earlier.is_file():
+            self.result = self._earlier
+        self._update_buttons()
 
     def shutdown(self, milliseconds: int = 15_000) -> None:
         """Stop the conversion and the frame preview and wait for them (the window is closing)."""
@@ -278,19 +303,21 @@ class VideoPage(JobPage):
         if isinstance(event, LogEvent) and event.level in ("warning", "error"):
             self._notes.append(event.message)
             self.status_message.emit(event.message)
-        if not isinstance(event, Progress):
+        if not isinstance(event, Progress) or not self.busy:
             return
-        total = event.total or (self.info or {}).get("frames") or 0
-        elapsed = time.monotonic() - self._started
-        fps = event.done / elapsed if elapsed > 0 else 0.0
-        if total:
-            self.progress.setValue(int(1000 * min(1.0, event.done / total)))
-            self.progress.setFormat(f"Frame {event.done:,} of {total:,}")
+        frames = self.info.frames if self.info is not None else 0
+        if event.total:
+            self.progress.setValue(int(1000 * min(1.0, event.done / event.total)))
+        if event.phase == Phase.WRITING:
+            self.progress.setFormat("Finishing the file…")
+        elif frames:
+            self.progress.setFormat(f"Frame {int(event.done):,} of {frames:,}")
         else:
-            self.progress.setFormat(f"Frame {event.done:,}")
-        eta = (total - event.done) / fps if fps > 0 and total else None
-        self.progress_text.setText(f"{fps:.1f} fps  ·  elapsed {duration(elapsed)}  ·  "
-                                   + (f"about {duration(eta)} left" if eta is not None else "estimating…"))
+            self.progress.setFormat(f"Frame {int(event.done):,}")
+        left = self._time_left.update(event.done, event.total)
+        elapsed = self._time_left.elapsed
+        fps = f"{event.done / elapsed:.1f} fps  ·  " if elapsed > 0 and event.phase == Phase.ENCODING else ""
+        self.progress_text.setText(f"{fps}elapsed {duration(elapsed)}  ·  {describe_time_left(left)}")
 
     def _finished(self, result) -> None:
         target = Path(result.path)
@@ -299,7 +326,9 @@ class VideoPage(JobPage):
             self.status_message.emit(message)
         self.progress.setValue(1000)
         fps = f" ({result.fps:.1f} fps)" if getattr(result, "fps", 0) else ""
-        self.progress_text.setText(f"Done in {duration(time.monotonic() - self._started)}{fps}: {target}")
+        frames = f"Frame {result.frames:,} of {result.frames:,}  ·  " if result.frames else ""
+        self.progress.setFormat(f"{frames}done")
+        self.progress_text.setText(f"Done in {duration(self._time_left.elapsed)}{fps}: {target}")
         notes = "".join(f"\n{note}" for note in self._notes)
         self.banner.show_message(f"Saved {target.name}.{notes}", "success", "Play", lambda: self._open(target))
         self.status_message.emit(f"Video saved: {target}")

@@ -31,6 +31,10 @@ class Banner(QFrame):
         self.action.hide()
         self._callback: Callable[[], None] | None = None
         self.action.clicked.connect(self._run_action)
+        self.second_action = QPushButton()  # a second choice (e.g. Replace / Keep both)
+        self.second_action.hide()
+        self._second_callback: Callable[[], None] | None = None
+        self.second_action.clicked.connect(lambda: self._second_callback() if self._second_callback else None)
         close = QToolButton(text="✕", autoRaise=True, toolTip="Dismiss")
         close.clicked.connect(self.hide)
         close.setVisible(closable)
@@ -39,6 +43,7 @@ class Banner(QFrame):
         layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.action, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(self.second_action, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
         self.kind = ""
         self.closable = closable
@@ -46,7 +51,9 @@ class Banner(QFrame):
         self.hide()
 
     def show_message(self, text: str, kind: str = "info", action: str = "",
-                     callback: Callable[[], None] | None = None, rich: bool = False) -> None:
+                     callback: Callable[[], None] | None = None, rich: bool = False,
+                     second: tuple[str, Callable[[], None]] | None = None) -> None:
+        """Show ``text``; ``action`` and ``callback`` make a button, ``second`` (text, callback) another."""
         self.kind = kind
         self.text.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
         self.text.setText(text)
@@ -57,6 +64,9 @@ class Banner(QFrame):
         self._callback = callback
         self.action.setText(action)
         self.action.setVisible(bool(action and callback))
+        self.second_action.setText(second[0] if second else "")
+        self._second_callback = second[1] if second else None
+        self.second_action.setVisible(second is not None)
         self.show()
 
     def _background(self, colour: QColor) -> str:

@@ -101,6 +101,11 @@ class CompareView(QWidget):
     def message(self) -> str:
         return self._message
 
+    def shown_text(self) -> str:
+        """The text in the middle of an empty view: the message (e.g. 'Loading coffee.png…') while something is on
+        its way, else the invitation to drop images."""
+        return self._message or self._empty_text
+
     def set_empty_text(self, text: str) -> None:
         self._empty_text = text
         self.update()
@@ -368,6 +373,5 @@ class CompareView(QWidget):
         font = QFont(self.font())
         font.setPointSizeF(font.pointSizeF() * 1.3)
         painter.setFont(font)
-        text = self._message or self._empty_text  # loading: say so instead of asking for a file
         flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
-        painter.drawText(self.rect().adjusted(32, 32, -32, -32), flags, text)
+        painter.drawText(self.rect().adjusted(32, 32, -32, -32), flags, self.shown_text())

@@ -27,7 +27,7 @@ from sesr_core.models.catalog import CatalogEntry
 
 DETAILS_ROLE = Qt.ItemDataRole.UserRole + 1
 HEADER_ROLE = Qt.ItemDataRole.UserRole + 2
-AUTOMATIC = "\x00automatic"  # the data of the "Automatic (per image)" row
+AUTOMATIC = "auto"  # the combo's data for "Automatic": each input gets the model `sesr upscale --model auto` picks
 GROUP_HEADERS = {YOURS: "Your models", ADVANCED: "All models (advanced)"}
 
 
@@ -82,7 +82,7 @@ class ModelPicker(QWidget):
 
     changed = Signal(object)
 
-    def __init__(self, catalog: CatalogStore, parent: QWidget | None = None) -> None:
+    def __init__(self, catalog: CatalogStore, parent: QWidget | None = None, automatic: bool = False) -> None:
         super().__init__(parent)
         self.catalog = catalog
         self.scale_combo = QComboBox()
@@ -102,7 +102,7 @@ class ModelPicker(QWidget):
         self.technical.hide()
         self.details_button.toggled.connect(self.technical.setVisible)
         self._wanted = ""
-        self._automatic = False
+        self._automatic = automatic
         self._workload = (0, 0)
         self._threads: int | None = None
         details_row = QHBoxLayout()
@@ -133,11 +133,21 @@ class ModelPicker(QWidget):
         self.scale_combo.setCurrentIndex(1 if scale == 4 else 0)
 
     def entry(self) -> CatalogEntry | None:
+        """The chosen model (None for none, and for "Automatic")."""
         name = self.model_combo.currentData()
         return self.catalog.find(name) if name and name != AUTOMATIC else None
 
     def is_automatic(self) -> bool:
+        """Whether "Automatic" (a model per input, as ``--model auto`` chooses) is picked."""
         return self.model_combo.currentData() == AUTOMATIC
+
+    @property
+    def automatic(self) -> bool:
+        return self.is_automatic()
+
+    @property
+    def offers_automatic(self) -> bool:
+        return self._automatic
 
     def set_automatic(self, available: bool) -> None:
         """Offer (or stop offering) "Automatic (per image)" as the first row."""
@@ -156,7 +166,12 @@ class ModelPicker(QWidget):
         self._describe_choice()
 
     def select(self, name: str) -> None:
-        """Choose a model by name, switching the scale to its scale (and to all models if it is not offered)."""
+        """Choose a model by name (or ``AUTOMATIC``), switching the scale to its scale (and to all models if it is
+        not offered)."""
+        if name == AUTOMATIC and self._automatic:
+            self._wanted = AUTOMATIC
+            self.reload()
+            return
         entry = self.catalog.find(name)
         if entry is None:  # maybe just added by another page or the CLI
             self.catalog.refresh()
@@ -187,11 +202,14 @@ class ModelPicker(QWidget):
         combo = self.model_combo
         combo.blockSignals(True)
         combo.clear()
-        if self._automatic:
-            combo.addItem("Automatic (per image)", AUTOMATIC)
-            combo.setItemData(0, "Photo model for JPEGs, the recommended one for the rest", DETAILS_ROLE)
-        group = ""
         rows = self._choices(self.advanced.isChecked())
+        automatic = self._automatic and bool(rows)
+        if automatic:
+            combo.addItem("Automatic (per image)", AUTOMATIC)
+            combo.setItemData(0, "photo model for lossy JPEG and WebP, clean model for the rest", DETAILS_ROLE)
+            combo.setItemData(0, "Each image gets the model `sesr upscale --model auto` picks: the photo model for "
+                              "lossy JPEG and WebP, the clean model for the rest.", Qt.ItemDataRole.ToolTipRole)
+        group = ""
         for choice in rows:
             if choice.group in GROUP_HEADERS and choice.group != group:
                 combo.addItem(GROUP_HEADERS[choice.group], None)
@@ -203,10 +221,10 @@ class ModelPicker(QWidget):
             group = choice.group
             combo.addItem(choice.label, choice.entry.name)
         self._describe_rows()
-        if not rows and not self._automatic:
+        if not rows:
             combo.addItem(f"No ×{self.scale} model — import or train one", None)
         names = [c.entry.name for c in rows]
-        if wanted == AUTOMATIC and self._automatic:
+        if automatic and (wanted or AUTOMATIC) == AUTOMATIC:  # Automatic is the default where it is offered
             combo.setCurrentIndex(0)
         else:
             preferred = self.catalog.preferred(self.scale, wanted)
@@ -214,7 +232,7 @@ class ModelPicker(QWidget):
                 combo.setCurrentIndex(combo.findData(preferred.name))
             elif rows:
                 combo.setCurrentIndex(combo.findData(names[0]))
-        combo.setEnabled(bool(rows) or self._automatic)
+        combo.setEnabled(bool(rows))
         combo.blockSignals(False)
         self._model_changed()
 

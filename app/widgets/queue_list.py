@@ -31,6 +31,12 @@ class QueueItem:
     progress: float = 0.0
     seconds: float | None = None
     scale: int = 2
+    model: str = ""  # the model this item gets (the automatic choice, the picker's, or the user's for this item)
+    model_path: Path | None = None
+    reason: str = ""  # why it gets that model
+    override: str = ""  # the model the user chose for this item only ("" follows the picker)
+    phase: str = ""  # what the job is doing to it: reading, network, writing
+    unreadable: bool = False  # its header could not be read when it was added: it stays failed
     extra: dict = field(default_factory=dict)
 
     @property
@@ -43,9 +49,15 @@ class QueueItem:
         out = self.out_size or (self.in_size[0] * self.scale, self.in_size[1] * self.scale)
         return f"{size(*self.in_size)} → {size(*out)}"
 
+    def detail_text(self) -> str:
+        """The row's second line: sizes and the model it gets."""
+        return f"{self.size_text()}  ·  {self.model}" if self.model and not self.unreadable else self.size_text()
+
     def state_text(self) -> str:
         if self.state == WORKING:
-            return f"working… {self.progress * 100:.0f}%"
+            doing = {"reading": "reading", "network": "upscaling", "writing": "writing the file"}.get(self.phase,
+                                                                                               "working")
+            return f"{doing}… {self.progress * 100:.0f}%"
         if self.state == DONE:
             return f"done in {self.seconds:.1f} s" if self.seconds is not None else "done"
         if self.state == FAILED:
@@ -71,6 +83,8 @@ class QueueModel(QAbstractListModel):
             return item.path.name
         if role == Qt.ItemDataRole.ToolTipRole:
             lines = [str(item.path), item.size_text(), item.state_text()]
+            if item.model:
+                lines.append(f"Model {item.model}: {item.reason}" if item.reason else f"Model {item.model}")
             if item.output:
                 lines.append(f"→ {item.output}")
             return "\n".join(lines)
@@ -112,16 +126,6 @@ class QueueModel(QAbstractListModel):
         for key, value in values.items():
             setattr(self.items[row], key, value)
         self.changed(row)
-
-    def progress(self, rows: list[int]) -> tuple[float, int]:
-        """(fraction done, items finished) of a batch, weighted by pixels so a big image counts for more."""
-        items = [self.items[r] for r in rows if r < len(self.items)]
-        if not items:
-            return 0.0, 0
-        weights = [max(1, i.pixels) for i in items]
-        finished = sum(w for w, i in zip(weights, items, strict=True) if i.state in (DONE, FAILED))
-        partial = sum(w * i.progress for w, i in zip(weights, items, strict=True) if i.state == WORKING)
-        return (finished + partial) / sum(weights), sum(i.state in (DONE, FAILED) for i in items)
 
     def set_scale(self, scale: int) -> None:
         for row, item in enumerate(self.items):
@@ -168,7 +172,8 @@ class QueueDelegate(QStyledItemDelegate):
                          metrics.elidedText(item.path.name, Qt.TextElideMode.ElideMiddle, width))
         painter.setFont(option.font)
         metrics = painter.fontMetrics()
-        painter.drawText(QRect(text_left, top + line, width, line), Qt.AlignmentFlag.AlignLeft, item.size_text())
+        painter.drawText(QRect(text_left, top + line, width, line), Qt.AlignmentFlag.AlignLeft,
+                         metrics.elidedText(item.detail_text(), Qt.TextElideMode.ElideRight, width))
         state_colour = {DONE: GOOD, FAILED: BAD, WORKING: ACCENT}.get(item.state)
         painter.setPen(text_colour if selected or state_colour is None else QColor(state_colour))
         painter.drawText(QRect(text_left, top + 2 * line, width, line), Qt.AlignmentFlag.AlignLeft,

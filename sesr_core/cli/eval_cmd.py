@@ -11,7 +11,7 @@ from sesr_core.errors import ModelError, SesrError
 from sesr_core.evaluation.pairs import load_eval_pairs
 from sesr_core.evaluation.protocol import evaluate, evaluate_bicubic
 from sesr_core.imaging.degradation import Degradation, parse_degradation
-from sesr_core.models.catalog import CatalogEntry, find_model
+from sesr_core.models.catalog import find_model
 
 
 def register(commands) -> None:
@@ -56,8 +56,7 @@ def predictor_for(model: str, scale: int, checkpoint: str = "last", engine: str 
     from sesr_core.runtime.engine_choice import choose_engine
     from sesr_core.runtime.sr_model import SRModel
 
-    found = find_model(model, scale)
-    path = found.path if isinstance(found, CatalogEntry) else found
+    path = find_model(model, scale).path
     SRModel.check(path)
     choice = choose_engine(engine, path, allow_twin=False)
     if choice.note:

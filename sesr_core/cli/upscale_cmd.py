@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 
 from sesr_core.cli.common import ProgressLine, format_duration, report_batch
 from sesr_core.jobs import ArtefactEvent, LogEvent, Progress
 from sesr_core.thread_count import max_threads, threads_argument
+from sesr_core.time_left import TimeLeft
 
 BAR_WIDTH = 24
 
@@ -85,13 +85,14 @@ def _shard(text: str):
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
-def progress_text(done: int, total: int, elapsed: float, detail: str) -> str:
-    """``[=====>     ]  45%  detail  elapsed 0m12s  ETA 0m15s``."""
+def progress_text(done: float, total: float, time_left: TimeLeft, detail: str) -> str:
+    """``[=====>     ]  45%  detail  elapsed 0m12s  ETA 0m15s``; the ETA is :mod:`sesr_core.time_left`'s."""
     fraction = min(1.0, done / total) if total else 0.0
     filled = int(fraction * BAR_WIDTH)
     bar = "=" * filled + (">" if filled < BAR_WIDTH else "") + " " * max(0, BAR_WIDTH - filled - 1)
-    eta = format_duration(elapsed * (1 - fraction) / fraction) if fraction > 0 else "--"
-    return f"[{bar}] {fraction:4.0%}  {detail}  elapsed {format_duration(elapsed)}  ETA {eta}"
+    left = time_left.update(done, total)
+    eta = format_duration(left) if left is not None else "--"
+    return f"[{bar}] {fraction:4.0%}  {detail}  elapsed {format_duration(time_left.elapsed)}  ETA {eta}"
 
 
 def make_upscaler(args):
@@ -129,11 +130,11 @@ def run(args) -> int:
     print_engine_note(upscaler, progress)
     part = f" (shard {args.shard})" if args.shard else ""
     progress.print(f"Upscaling {len(items)} image{'s' * (len(items) != 1)}{part} with {upscaler.describe()}.")
-    started = time.monotonic()
+    time_left = TimeLeft()
 
     def on_event(event) -> None:
         if isinstance(event, Progress):
-            progress.update(progress_text(event.done, event.total, time.monotonic() - started, event.message))
+            progress.update(progress_text(event.done, event.total, time_left, event.message))
         elif isinstance(event, LogEvent) and event.level == "error":
             progress.print(f"failed: {event.message}")
         elif isinstance(event, LogEvent) and event.level == "warning":

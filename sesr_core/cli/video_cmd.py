@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 from sesr_core.cli.common import ProgressLine, format_duration, report_batch
 from sesr_core.cli.upscale_cmd import add_model_arguments, add_shard_arguments, print_engine_note, progress_text
+from sesr_core.errors import CancelledError
 from sesr_core.jobs import LogEvent, Progress
 from sesr_core.stop_signals import cancelled_exit_status
+from sesr_core.time_left import TimeLeft
 
 
 def register(commands) -> None:
@@ -71,12 +72,12 @@ class VideoUpscalers:
 def run(args) -> int:
     upscalers = VideoUpscalers(args)
     progress = ProgressLine(every=5.0)
-    started = time.monotonic()
+    clocks: dict[int | None, TimeLeft] = {}
 
     def on_event(event) -> None:
         if isinstance(event, Progress) and event.done:
-            detail = f"frame {event.done}/{event.total or '?'}  {event.message}"
-            progress.update(progress_text(event.done, event.total, time.monotonic() - started, detail))
+            time_left = clocks.setdefault(event.item, TimeLeft())  # one estimate per video of a batch
+            progress.update(progress_text(event.done, event.total, time_left, event.message))
         elif isinstance(event, LogEvent):
             prefix = {"warning": "note: ", "error": "failed: "}.get(event.level, "")
             progress.print(prefix + event.message)
@@ -93,11 +94,11 @@ def run(args) -> int:
         result = upscaler.upscale_video(args.input, args.output, codec=args.codec, crf=args.crf,
                                         preset=args.preset, overwrite=args.overwrite,
                                         allow_truncated=args.allow_truncated, on_event=on_event)
-    finally:
-        progress.close()
-    if result.cancelled:
+    except CancelledError:
         print("Stopped; no output was written.", file=sys.stderr)
         return cancelled_exit_status()
+    finally:
+        progress.close()
     print(f"Wrote {result.path}: {result.frames} frames in {format_duration(result.seconds)} "
           f"({result.fps:.2f} fps).")
     return 0
@@ -126,10 +127,10 @@ def _run_batch(args, upscalers: VideoUpscalers, progress: ProgressLine, on_event
     try:
         result = run_video_batch(network_for, items, options, on_event,
                                  skip_existing=args.skip_existing or args.shard is not None)
-    finally:
-        progress.close()
-    if result.cancelled:
+    except CancelledError:
         print("Stopped; the video being upscaled was not written (a re-run with --skip-existing finishes the rest).",
               file=sys.stderr)
         return cancelled_exit_status()
+    finally:
+        progress.close()
     return report_batch(result, len(items), "videos")

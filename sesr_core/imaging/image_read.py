@@ -86,6 +86,8 @@ def _open_and_decode(path: Path) -> LoadedImage:
             raise ImageReadError(_text_bomb_message(path)) from None
         raise ImageReadError(_corrupt_message(path)) from None
     except Image.UnidentifiedImageError:
+        if _starts_like_an_image(path):  # a known format's signature, cut short or damaged after it
+            raise ImageReadError(_corrupt_message(path)) from None
         raise ImageReadError(
             f"Cannot read '{path}': it is not a supported image file; use PNG, JPEG, WebP, TIFF or BMP."
         ) from None
@@ -126,6 +128,19 @@ def _text_bomb_message(path: Path) -> str:
     return (f"Cannot read '{path}': a compressed metadata chunk in it inflates to more than "
             f"{PngImagePlugin.MAX_TEXT_CHUNK // 1_000_000} MB (a decompression bomb); re-save the image without its "
             "text metadata.")
+
+
+_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"BM", b"GIF87a", b"GIF89a")
+
+
+def _starts_like_an_image(path: Path) -> bool:
+    """Whether the file begins with the signature of an image format we read (so it is damaged, not foreign)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(12)
+    except OSError:
+        return False
+    return head.startswith(_SIGNATURES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
 
 
 def _corrupt_message(path: Path) -> str:

@@ -131,18 +131,34 @@ def default_model(scale: int, purpose: str = "clean") -> CatalogEntry:
     raise ModelError(f"No default x{scale} {kind}model is installed; pass --model with a .tflite file.")
 
 
-def find_model(name_or_path: str, scale: int | None = None) -> CatalogEntry | Path:
-    """A catalog entry by name, or the path of a .tflite file; raises ModelError with the choices otherwise."""
-    models = list_models()
-    for entry in models:
-        if entry.name == name_or_path and (scale is None or entry.scale == scale):
-            return entry
+def entry_for_file(path: Path) -> CatalogEntry:
+    """A catalog entry made from a model file (inside the catalog or not), its card read once; named after the file.
+    Without a card the scale is 0: the runtime reads it from the model itself."""
+    card = read_card(path) or {}
+    evaluation = card.get("evaluation") or {}
+    shipped = path.resolve().parent == shipped_models_dir().resolve()
+    return CatalogEntry(
+        name=path.stem, path=path, scale=int(card.get("scale") or 0), preset=card.get("preset", "custom"),
+        precision=card.get("precision", "fp32"), macs_per_pixel=card.get("macs_per_pixel"),
+        params=card.get("params"), set5_psnr=evaluation.get("psnr"), set5_ssim=evaluation.get("ssim"),
+        shipped=shipped, default=False, card=card)
+
+
+def find_model(name_or_path: str, scale: int | None = None) -> CatalogEntry:
+    """The catalog entry of a model name, or an entry made from a model file's path (without listing the catalog);
+    raises ModelError with the choices otherwise."""
     path = Path(name_or_path)
     special = special_file(path)
     if special:
         raise ModelError(f"Cannot read the model '{path}': {special}.")
+    if path.suffix.lower() == ".tflite" and path.is_file():
+        return entry_for_file(path)
+    models = list_models()
+    for entry in models:
+        if entry.name == name_or_path and (scale is None or entry.scale == scale):
+            return entry
     if path.is_file():
-        return path
+        return entry_for_file(path)
     other = next((e for e in models if e.name == name_or_path), None)
     if other is not None:
         raise ModelError(f"'{name_or_path}' is an x{other.scale} model, not x{scale}; pass --scale {other.scale} or "

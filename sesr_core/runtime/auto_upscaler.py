@@ -62,7 +62,7 @@ class AutoUpscaler:
         if items is None:
             items = self.plan(inputs, output, recursive=recursive, format=format, shard=shard)
         return run_batch(lambda item: self.upscaler_for(item.model).luma, list(items), options, on_event, cancel,
-                         skip_existing)
+                         skip_existing, self.scale)
 
     def close(self) -> None:
         for upscaler in self._loaded.values():

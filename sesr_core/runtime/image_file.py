@@ -16,9 +16,10 @@ from sesr_core.errors import ImageReadError, ImageWriteError, SesrError
 from sesr_core.file_kinds import existing_output_problem, folder_problem, special_file
 from sesr_core.imaging.image_read import IMAGE_EXTENSIONS, read_image
 from sesr_core.imaging.image_write import write_image
-from sesr_core.jobs import CancelToken
+from sesr_core.jobs import CancelToken, Phase
 from sesr_core.runtime.luma import LumaNetwork
 from sesr_core.runtime.memory_errors import is_out_of_memory, out_of_memory_message
+from sesr_core.runtime.own_outputs import SOFTWARE, software_tag
 from sesr_core.runtime.preflight import check_fits, read_header
 from sesr_core.runtime.tiled_upscale import upscale_pixels
 
@@ -62,20 +63,36 @@ def output_name(source: Path, scale: int, fmt: str | None) -> str:
     return f"{source.stem}_x{scale}{suffix}"
 
 
-def exif_with_size(exif: bytes | None, width: int, height: int) -> bytes | None:
-    """The EXIF block with its PixelXDimension / PixelYDimension set to the new size (unchanged if unreadable)."""
-    if not exif:
+def free_name(target: Path) -> Path:
+    """``target`` if nothing has that name, else the first free ``NAME (2).EXT``, ``NAME (3).EXT``... beside it."""
+    number = 2
+    candidate = target
+    while candidate.exists() or candidate.is_symlink():
+        candidate = target.with_name(f"{target.stem} ({number}){target.suffix}")
+        number += 1
+    return candidate
+
+
+def exif_with_size(exif: bytes | None, width: int, height: int, software: str | None = None) -> bytes | None:
+    """The EXIF block with its PixelXDimension / PixelYDimension set to the new size and, when given, its
+    ``Software`` field set to ``software`` (our tag; a new block is made for it); unchanged if unreadable."""
+    if not exif and not software:
         return exif
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             data = Image.Exif()
-            data.load(exif)
-            ifd = data.get_ifd(_EXIF_IFD)
-            if _PIXEL_X_DIMENSION not in ifd and _PIXEL_Y_DIMENSION not in ifd:
+            if exif:
+                data.load(exif)
+            if software:
+                data[SOFTWARE] = software
+            ifd = data.get_ifd(_EXIF_IFD) if _EXIF_IFD in data else {}
+            if _PIXEL_X_DIMENSION in ifd or _PIXEL_Y_DIMENSION in ifd:
+                ifd[_PIXEL_X_DIMENSION], ifd[_PIXEL_Y_DIMENSION] = width, height
+            elif not software:
                 return exif
-            ifd[_PIXEL_X_DIMENSION], ifd[_PIXEL_Y_DIMENSION] = width, height
-            return b"Exif\x00\x00" + data.tobytes()
+            block = data.tobytes()
+            return block if block.startswith(b"Exif\x00\x00") else b"Exif\x00\x00" + block
     except Exception:  # metadata is carried as is rather than lost over a quirk
         return exif
 
@@ -132,9 +149,11 @@ def upscale_image_file(
     cancel: CancelToken | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     on_note: Callable[[str], None] | None = None,
+    on_phase: Callable[[Phase], None] | None = None,
 ) -> Path:
     """Upscale ``source`` into ``destination``; returns the path written. ``on_note`` hears what the user should
-    know about a file that is upscaled anyway (only the first frame of an animation, say).
+    know about a file that is upscaled anyway (only the first frame of an animation, say); ``on_phase`` hears when
+    reading, the network and writing begin. The output's EXIF ``Software`` names SESR Studio and the model.
 
     Raises :class:`SesrError` (one sentence naming the file) for unreadable inputs, outputs that cannot be written
     or held in memory, and :class:`~sesr_core.errors.CancelledError` when cancelled; nothing is left behind then.
@@ -145,21 +164,26 @@ def upscale_image_file(
     check_source(source)
     check_destination(source, destination, options.overwrite)
     check_fits(source, read_header(source), luma.scale, fmt.upper())
+    phase = on_phase or (lambda _phase: None)
     try:
+        phase(Phase.READING)
         loaded = read_image(source)
         if loaded.first_frame_note and on_note is not None:
             on_note(loaded.first_frame_note)
+        phase(Phase.NETWORK)
         pixels, alpha = upscale_pixels(luma, loaded.pixels, loaded.alpha, cancel=cancel, on_progress=on_progress)
     except (MemoryError, RuntimeError) as err:
         if not is_out_of_memory(err):
             raise
         raise SesrError(out_of_memory_message(source)) from None
-    icc, exif = loaded.icc_profile, exif_with_size(loaded.exif, pixels.shape[1], pixels.shape[0])
+    tag = software_tag(luma.model.card.get("name") or luma.model.path.stem, luma.scale)
+    icc, exif = loaded.icc_profile, exif_with_size(loaded.exif, pixels.shape[1], pixels.shape[0], tag)
     del loaded  # the input's pixels are no longer needed while the encoder makes its copy
     if pixels.shape[0] * pixels.shape[1] > RELEASE_ABOVE:
         luma.model.release_interpreters()  # nor are XNNPACK's buffers; reallocating them is cheap next to this job
     if cancel is not None:
         cancel.raise_if_cancelled()
+    phase(Phase.WRITING)
     try:
         return write_image(destination, pixels, alpha, format=fmt, quality=options.quality, icc_profile=icc,
                            exif=exif, overwrite=options.overwrite)

@@ -14,7 +14,7 @@ import numpy as np
 
 from sesr_core.errors import ModelError
 from sesr_core.jobs import CancelToken, EventCallback, ignore_events
-from sesr_core.models.catalog import CatalogEntry, default_model, find_model
+from sesr_core.models.catalog import default_model, find_model
 from sesr_core.models.presets import SCALES
 from sesr_core.runtime.batch import BatchItem, BatchResult, plan_batch, run_batch
 from sesr_core.runtime.engine_choice import EngineChoice, choose_engine
@@ -34,9 +34,7 @@ def resolve_model(model: str | os.PathLike[str] | None, scale: int | None) -> tu
         entry = default_model(scale or 2)
         return entry.path, entry.name
     found = find_model(str(model), scale)
-    if isinstance(found, CatalogEntry):
-        return found.path, found.name
-    return found, found.stem
+    return found.path, found.name
 
 
 class Upscaler:

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sesr_core.errors import CancelledError, SesrError
-from sesr_core.jobs import CancelToken, EventCallback, LogEvent, ignore_events
+from sesr_core.jobs import CancelToken, EventCallback, ItemEvent, ItemState, LogEvent, Progress, ignore_events
 from sesr_core.runtime.batch import BatchItem
 from sesr_core.runtime.complete_output import video_output_done
 from sesr_core.runtime.image_file import ensure_folder
+from sesr_core.runtime.item_failure import report_failed_item
 from sesr_core.runtime.luma import LumaNetwork
 from sesr_core.runtime.video_file import VideoOptions, default_destination, upscale_video
 
@@ -59,47 +60,55 @@ def plan_videos(inputs: Sequence[str | Path], scale: int, codec: str, output: st
 
 @dataclass
 class VideoBatchResult:
-    """Videos written, skipped (a previous run finished them), failed (with the reason), and whether cancelled."""
+    """Videos written, skipped (a previous run finished them) and failed (with the reason); as a cancel's
+    ``partial``, what was finished before it."""
 
     written: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     failed: list[tuple[Path, str]] = field(default_factory=list)
-    cancelled: bool = False
     seconds: float = 0.0
 
 
 def run_video_batch(network: LumaNetwork | Callable[[BatchItem], LumaNetwork], items: Sequence[BatchItem],
                     options: VideoOptions | None = None, on_event: EventCallback = ignore_events,
                     cancel: CancelToken | None = None, skip_existing: bool = False) -> VideoBatchResult:
-    """Upscale each video in turn (events of each as :func:`upscale_video` sends them); a failure is reported and
-    the batch goes on; with ``skip_existing`` outputs that are already complete are left. ``network`` is one network
-    for every video, or a function giving each its own (``--model auto``)."""
+    """Upscale each video in turn; a failure is reported (an :class:`ItemEvent` with its sentence) and the batch
+    goes on; with ``skip_existing`` outputs that are already complete are left. ``network`` is one network for
+    every video, or a function giving each its own (``--model auto``). Each video's Progress carries its ``item``
+    index; a cancel raises :class:`CancelledError` with ``partial`` = the :class:`VideoBatchResult` so far."""
     network_for = network if callable(network) else lambda _item: network
     options = options or VideoOptions()
     cancel = cancel or CancelToken()
     result = VideoBatchResult()
     started = time.monotonic()
-    for number, item in enumerate(items, start=1):
+    for index, item in enumerate(items):
+        def forward(event, index: int = index) -> None:
+            on_event(replace(event, item=index) if isinstance(event, Progress) else event)
+
+        item_started = time.monotonic()
         try:
             cancel.raise_if_cancelled()
             luma = network_for(item)
+            on_event(ItemEvent(index, ItemState.WORKING, str(item.source), str(item.destination), item.model,
+                               item.reason))
             if skip_existing and not options.overwrite and video_output_done(item.source, item.destination,
                                                                              luma.scale):
                 result.skipped.append(item.destination)
+                on_event(ItemEvent(index, ItemState.SKIPPED, str(item.source), str(item.destination), item.model,
+                                   item.reason))
                 continue
-            on_event(LogEvent(f"{number}/{len(items)}: {item.source}"))
+            on_event(LogEvent(f"{index + 1}/{len(items)}: {item.source}"))
             ensure_folder(item.destination.parent)
-            video = upscale_video(luma, item.source, item.destination, options, on_event, cancel)
+            video = upscale_video(luma, item.source, item.destination, options, forward, cancel)
         except CancelledError:
-            result.cancelled = True
-            break
-        except SesrError as err:
-            result.failed.append((item.source, str(err)))
-            on_event(LogEvent(str(err), "error"))
+            result.seconds = time.monotonic() - started
+            raise CancelledError(partial=result) from None
+        except Exception as err:  # a user error or a bug: reported with this file, and the batch goes on
+            result.failed.append((item.source, report_failed_item(index, item.source, err, on_event, item.model,
+                                                                  item.reason)))
             continue
-        if video.cancelled:
-            result.cancelled = True
-            break
         result.written.append(video.path)
+        on_event(ItemEvent(index, ItemState.DONE, str(item.source), str(video.path), item.model, item.reason,
+                           seconds=time.monotonic() - item_started))
     result.seconds = time.monotonic() - started
     return result

@@ -23,9 +23,8 @@ from sesr_core.jobs import (
     ArtefactEvent,
     CancelToken,
     EventCallback,
-    FailedEvent,
-    FinishedEvent,
     LogEvent,
+    Phase,
     Progress,
     ignore_events,
 )
@@ -38,6 +37,9 @@ from sesr_core.runtime.video_pipeline import VideoPipeline
 from sesr_core.runtime.video_probe import NATIVE_PIXEL_FORMATS, VideoInfo, VideoReadError, open_input, probe_video
 
 _CONTAINER_CODECS = {".webm": ("vp9", "av1")}  # containers that hold only some of our codecs
+# Closing the file (the trailer; for MP4 the index moved to the front, a rewrite), the completeness check, the flush
+# to the disk and the rename, in frames' worth of work: Progress reaches its total only once the file is in place.
+FINISH_SHARE = 0.05
 
 
 class VideoWriteError(ImageWriteError):
@@ -58,12 +60,11 @@ class VideoOptions:
 
 @dataclass
 class VideoResult:
-    """What the job did: the file written (None when cancelled), frames, time and messages."""
+    """What the job did: the file written, frames, time and messages."""
 
-    path: Path | None
+    path: Path
     frames: int = 0
     seconds: float = 0.0
-    cancelled: bool = False
     messages: list[str] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)
 
@@ -72,9 +73,8 @@ class VideoResult:
         return self.frames / self.seconds if self.seconds else 0.0
 
     def to_dict(self) -> dict:
-        return {"path": str(self.path) if self.path else None, "frames": self.frames,
-                "seconds": round(self.seconds, 3), "fps": round(self.fps, 3), "cancelled": self.cancelled,
-                "messages": list(self.messages)}
+        return {"path": str(self.path), "frames": self.frames, "seconds": round(self.seconds, 3),
+                "fps": round(self.fps, 3), "messages": list(self.messages)}
 
 
 def default_destination(source: Path, scale: int, codec: str, folder: Path | None = None) -> Path:
@@ -91,30 +91,20 @@ def upscale_video(luma: LumaNetwork, source: str | os.PathLike[str], destination
                   cancel: CancelToken | None = None) -> VideoResult:
     """Upscale ``source`` into ``destination`` (a file, a folder, or None for beside the source).
 
-    Emits Progress (frames), LogEvent (stream decisions), ArtefactEvent and FinishedEvent; raises
-    :class:`SesrError` after a FailedEvent. A cancel ends with FinishedEvent(cancelled=True) and no output.
+    Returns the :class:`VideoResult`; emits Progress (frames, phase encoding, then the finishing steps, phase
+    writing), LogEvent (stream decisions) and ArtefactEvent; raises :class:`SesrError` (one sentence) when it fails
+    and :class:`CancelledError` (no partial result: nothing is left behind) when cancelled.
     """
     options = options or VideoOptions()
     cancel = cancel or CancelToken()
     source = Path(source)
-    try:
-        encoder_options(options.codec, options.crf, options.preset)
-        info = probe_video(source)
-        target = _destination(source, destination, luma.scale, options.codec)
-        format_name_for(target)  # an unknown suffix is named as the user gave it, before any temporary file exists
-        check_destination(source, target, options.overwrite)
-        result = _run(luma, info, target, options, on_event, cancel)
-    except CancelledError:
-        on_event(FinishedEvent({"path": None}, cancelled=True))
-        return VideoResult(None, cancelled=True)
-    except SesrError as err:
-        on_event(FailedEvent(str(err)))
-        raise
-    except Exception as err:  # a bug, not the user's doing: still tell the listener the job is over
-        on_event(FailedEvent(f"Upscaling '{source}' failed ({type(err).__name__}: {err}); please report this."))
-        raise
+    encoder_options(options.codec, options.crf, options.preset)
+    info = probe_video(source)
+    target = _destination(source, destination, luma.scale, options.codec)
+    format_name_for(target)  # an unknown suffix is named as the user gave it, before any temporary file exists
+    check_destination(source, target, options.overwrite)
+    result = _run(luma, info, target, options, on_event, cancel)
     on_event(ArtefactEvent(str(result.path), "video"))
-    on_event(FinishedEvent(result.to_dict()))
     return result
 
 
@@ -150,13 +140,14 @@ def _run(luma: LumaNetwork, info: VideoInfo, target: Path, options: VideoOptions
             for message in plan.messages:
                 on_event(LogEvent(message, "warning"))
             pipeline = VideoPipeline(container, info, plan, luma, cancel)
-            total = info.expected_frames
-            on_event(Progress(0, total, "starting"))
+            frames = info.expected_frames
+            on_event(Progress(0, _with_finish(frames), "starting", Phase.ENCODING))
 
             def tick() -> None:
                 elapsed = time.monotonic() - started
                 rate = pipeline.encoded / elapsed if elapsed > 0 else 0.0
-                on_event(Progress(pipeline.encoded, max(total, pipeline.encoded), f"{rate:.2f} fps"))
+                on_event(Progress(pipeline.encoded, _with_finish(max(frames, pipeline.encoded)),
+                                  f"frame {pipeline.encoded}/{frames or '?'}  {rate:.2f} fps", Phase.ENCODING))
 
             try:
                 pipeline.run(tick)
@@ -164,15 +155,18 @@ def _run(luma: LumaNetwork, info: VideoInfo, target: Path, options: VideoOptions
                 with contextlib.suppress(Exception):
                     plan.container.close()
                 raise
+            fps = f"{pipeline.encoded / max(time.monotonic() - started, 1e-9):.2f} fps"
+            on_event(Progress(pipeline.encoded, _with_finish(pipeline.encoded), f"finishing the file  {fps}",
+                              Phase.WRITING))
             plan.container.close()  # writes the trailer (and moves the index to the front for MP4)
-            elapsed = time.monotonic() - started
-            on_event(Progress(pipeline.encoded, pipeline.encoded, f"{pipeline.encoded / max(elapsed, 1e-9):.2f} fps"))
         messages = list(plan.messages)
         truncation = _check_complete(info, pipeline, options.allow_truncated)
         if truncation:
             messages.append(truncation)
             on_event(LogEvent(truncation, "warning"))
         _publish(temp, target, options.overwrite)
+        done = _with_finish(pipeline.encoded)
+        on_event(Progress(done, done, f"written  {fps}", Phase.WRITING))
     except BaseException as err:
         with contextlib.suppress(OSError):
             os.unlink(temp)
@@ -185,6 +179,11 @@ def _run(luma: LumaNetwork, info: VideoInfo, target: Path, options: VideoOptions
         raise
     return VideoResult(target, pipeline.encoded, time.monotonic() - started, messages=messages,
                        stage_seconds=dict(pipeline.stage_seconds))
+
+
+def _with_finish(frames: int) -> float:
+    """The job's total work for ``frames`` frames: the frames and the finishing steps (0 when unknown)."""
+    return frames * (1 + FINISH_SHARE) + 1 if frames else 0
 
 
 def _temporary_name(target: Path) -> Path:
