@@ -19,7 +19,6 @@ import enum
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from sesr_core.errors import CancelledError
 
@@ -136,22 +135,7 @@ class ArtefactEvent:
     kind: str
 
 
-@dataclass(frozen=True)
-class FinishedEvent:
-    """The job ended normally (or by cancel, when ``cancelled``)."""
-
-    summary: dict[str, Any] = field(default_factory=dict)
-    cancelled: bool = False
-
-
-@dataclass(frozen=True)
-class FailedEvent:
-    """The job failed; ``reason`` is one user-facing sentence."""
-
-    reason: str
-
-
-Event = Progress | StepEvent | EvaluationEvent | LogEvent | ArtefactEvent | FinishedEvent | FailedEvent
+Event = Progress | ItemEvent | StepEvent | EvaluationEvent | LogEvent | ArtefactEvent
 EventCallback = Callable[[Event], None]
 
 
