@@ -58,6 +58,16 @@ def test_a_banner_leaves_the_train_form_its_height_at_1024x700(window):
     assert window.train.result.isVisible() and scroll.viewport().height() == height
 
 
+@pytest.mark.parametrize("size", [(1024, 700), (1360, 860)])
+def test_the_train_form_fits_whole_without_scrolling_or_clipping(window, size):
+    pytest.importorskip("tensorflow", reason="the Train page shows its form only where training is installed")
+    _at(window, size, window.train)
+    form = window.train.form
+    scroll = next(a for a in window.train.findChildren(QScrollArea) if a.widget() is form)
+    assert form.width() >= form.sizeHint().width(), "the form's right edge is cut off"
+    assert not scroll.verticalScrollBar().isVisible(), "the form needs a scroll bar"
+
+
 def test_the_sidebar_has_the_apps_own_icons(window):
     from app.icons import icons_dir
 

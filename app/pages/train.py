@@ -121,6 +121,8 @@ class TrainPage(QWidget):
             scroll = QScrollArea(widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)
             scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
             scroll.setWidget(self.form)
+            # as wide as the form wants, scroll bar included: the pane never cuts the form's right edge off
+            scroll.setMinimumWidth(self.form.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
             left_layout.addWidget(scroll, 1)
         else:
             self.banner.show_message(install_message(self.missing), "info")

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -66,12 +67,13 @@ class TrainForm(QWidget):
         self.blocks.addItem("Expanded (over-parameterised)", "expanded")
         self.activation = QComboBox()
         self.activation.addItems(["relu", "prelu"])
-        self.qat = QCheckBox("Quantisation-aware fine-tuning (best int8)")
+        self.qat = QCheckBox("Quantisation-aware fine-tuning")
+        self.qat.setToolTip("Fine-tune the int8 model with simulated quantisation: the best int8 quality")
         self.qat_steps = _spin(1, 10_000_000, 200, 50)
         self.data_dirs = QListWidget()
-        self.data_dirs.setMaximumHeight(84)
+        self.data_dirs.setMaximumHeight(62)  # two folders in view; more scroll
         self.data_dirs.setAcceptDrops(False)
-        self.val_dir = PathField("folder", "HR images for PSNR during training (e.g. Set5/HR)")
+        self.val_dir = PathField("folder", "HR images to score, e.g. Set5/HR")
         self.steps = _spin(1, 10_000_000, 1000, 100)
         self.batch = _spin(1, 1024, 16)
         self.patch = _spin(8, 512, 48, 8)
@@ -108,10 +110,18 @@ class TrainForm(QWidget):
         form.addRow("", self.cost)
         form.addRow("Scale", self.scale)
         form.addRow("Start from", self.init_from)
-        form.addRow("Blocks", self.blocks)
-        form.addRow("Activation", self.activation)
-        form.addRow(self.qat)
-        form.addRow("QAT steps", self.qat_steps)
+        blocks_row = QHBoxLayout()
+        blocks_row.addWidget(self.blocks, 1)
+        activation_label = QLabel("Activation")
+        activation_label.setBuddy(self.activation)
+        blocks_row.addWidget(activation_label)
+        blocks_row.addWidget(self.activation)
+        form.addRow("Blocks", blocks_row)
+        qat_row = QHBoxLayout()
+        qat_row.addWidget(self.qat, 1)
+        qat_row.addWidget(QLabel("steps"))
+        qat_row.addWidget(self.qat_steps)
+        form.addRow(qat_row)
         form.addRow("Model name", self.model_name)
         return group
 
@@ -134,13 +144,19 @@ class TrainForm(QWidget):
         return group
 
     def _schedule_group(self) -> QGroupBox:
+        """Two columns of label and field, so that the whole form fits a 1024x700 window without scrolling."""
         group = QGroupBox("Schedule")
-        form = QFormLayout(group)
-        form.addRow("Steps", self.steps)
-        form.addRow("Batch size", self.batch)
-        form.addRow("Patch size (LR px)", self.patch)
-        form.addRow("Learning rate", self.learning_rate)
-        form.addRow("Evaluate every", self.eval_every)
+        grid = QGridLayout(group)
+        fields = (("Steps", self.steps), ("Batch size", self.batch), ("Patch (LR px)", self.patch),
+                  ("Learning rate", self.learning_rate), ("Evaluate every", self.eval_every))
+        for number, (label, field) in enumerate(fields):
+            row, column = divmod(number, 2)
+            caption = QLabel(label)
+            caption.setBuddy(field)
+            grid.addWidget(caption, row, 2 * column)
+            grid.addWidget(field, row, 2 * column + 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
         return group
 
     def _add_data_dir(self) -> None:
