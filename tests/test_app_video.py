@@ -1,5 +1,6 @@
-"""The Video page: a generated clip with sound shows its properties, previews one frame, converts with audio kept,
-and a cancel leaves no partial file."""
+"""The Video page: a generated clip with sound shows its properties (a typed record), previews one frame, converts
+with audio kept, and a cancel leaves no partial file; Replace / Keep both, the earlier result still playable after a
+cancel, and no "Frame 24 of 24" left beside "Stopped by an error"."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ pytest.importorskip("PySide6")
 av = pytest.importorskip("av")
 
 from app.demo_media import make_clip  # noqa: E402
+from app.jobs.video import VideoSummary  # noqa: E402
 from sesr_core.imaging.image_read import read_image  # noqa: E402
 from sesr_core.jobs import Progress  # noqa: E402
 
@@ -79,3 +81,76 @@ def test_a_file_that_is_not_a_video_is_refused_with_a_sentence(window, tmp_path)
     fake.write_text("not a video")
     assert not window.video.open_video(fake)
     assert "holiday.mp4" in window.video.banner.message() and window.video.banner.kind == "error"
+
+
+def convert(qtbot, page) -> None:
+    page.start()
+    assert page.busy
+    qtbot.waitUntil(lambda: not page.busy, timeout=120_000)
+
+
+def test_the_probe_is_a_typed_record(window, x2_model, clip):
+    page = window.video
+    assert page.open_video(clip)
+    info = page.info
+    assert isinstance(info, VideoSummary)
+    assert (info.width, info.height, info.frames, info.codec) == (160, 120, 24, "h264")
+    assert info.audio and info.audio[0].channels == 2 and info.audio[0].codec == "aac"
+    assert page.info_panel.values["audio"].text().startswith("#1 aac stereo")
+
+
+def test_keep_both_and_replace_an_existing_result(qtbot, window, x2_model, clip, tmp_path):
+    page = window.video
+    page.select_model("tiny-x2")
+    assert page.open_video(clip)
+    convert(qtbot, page)
+    first = page.result
+    assert first == tmp_path / "clip_x2.mp4" and first.is_file()
+    page.start()
+    assert not page.busy and "already exists" in page.banner.message() and "--overwrite" not in page.banner.message()
+    assert (page.banner.action.text(), page.banner.second_action.text()) == ("Replace", "Keep both")
+    page.banner.second_action.click()
+    qtbot.waitUntil(lambda: not page.busy, timeout=120_000)
+    assert page.result == tmp_path / "clip_x2 (2).mp4" and first.is_file()
+    page.start()
+    page.banner.action.click()  # Replace
+    qtbot.waitUntil(lambda: not page.busy, timeout=120_000)
+    assert page.result == first and sorted(p.name for p in tmp_path.glob("clip_x2*")) == ["clip_x2 (2).mp4",
+                                                                                           "clip_x2.mp4"]
+
+
+def test_play_result_stays_enabled_after_a_cancel_when_the_earlier_result_exists(qtbot, window, x2_model, clip):
+    page = window.video
+    page.select_model("tiny-x2")
+    assert page.open_video(clip)
+    convert(qtbot, page)
+    earlier = page.result
+    assert page.open_button.isEnabled()
+    page.overwrite.setChecked(True)
+    page.start()
+    page.cancel()  # before its first frame: nothing new is written
+    qtbot.waitUntil(lambda: not page.busy, timeout=60_000)
+    assert "Cancelled" in page.progress_text.text()
+    assert page.result == earlier and earlier.is_file() and page.open_button.isEnabled()
+    assert page.progress.value() == 0 and page.progress.format() == ""
+
+
+def test_an_error_after_the_last_frame_leaves_no_full_bar(qtbot, window, x2_model, tmp_path):
+    from tests.runtime_clips import make_clip as make_test_clip
+
+    whole = make_test_clip(tmp_path / "whole.mp4", width=160, height=120, frames=24, audio=False, faststart=True)
+    data = whole.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: len(data) // 2])  # the index (at the front) says 24 frames, fewer are there
+    page = window.video
+    page.select_model("tiny-x2")
+    if not page.open_video(cut):
+        pytest.skip(f"this cut is refused when opened: {page.banner.message()}")
+    page.start()
+    frames = []
+    page.runner.current.event.connect(lambda e: frames.append(e) if isinstance(e, Progress) and e.done else None)
+    qtbot.waitUntil(lambda: not page.busy, timeout=120_000)
+    assert frames, "the job read frames before it stopped"
+    assert page.banner.kind == "error" and "cut.mp4" in page.banner.message()
+    assert page.progress_text.text() == "Stopped by an error."
+    assert page.progress.format() == "" and page.progress.value() == 0
