@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
 from app import APP_NAME
 from app.about import AboutDialog
 from app.catalog_store import CatalogStore
-from app.engine_setting import engine_status
 from app.focus import chain, first_control, reading_order
 from app.icons import app_icon
+from app.jobs.runtime_bridge import engine_status
 from app.pages.models import ModelsPage
 from app.pages.train import TrainPage
 from app.pages.upscale import UpscalePage

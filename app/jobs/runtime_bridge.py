@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from app.engine_setting import engine_request
+from app.settings import Settings
 from sesr_core.jobs import CancelToken, EventCallback, LogEvent, Progress, ignore_events
 
 MATLAB_BICUBIC_MAX_PIXELS = 1_000_000  # above this the compare view's bicubic is the runtime's (MATLAB's is slow)
@@ -18,7 +20,6 @@ class Engine:
     openvino, litert or None for the saved preference (auto unless the Preferences name one)."""
 
     def __init__(self, model_path: str | Path, threads: int | None = None, engine: str | None = None) -> None:
-        from app.engine_setting import engine_request
         from sesr_core.runtime.upscaler import Upscaler
 
         self.upscaler = Upscaler(Path(model_path), threads=threads, engine=engine or engine_request())
@@ -59,6 +60,11 @@ def describe_engine(requested: str | None, model_path: Path | None, threads: int
         return "auto (measured on first use)"
     twin = ", fp32 twin" if choice.path != Path(model_path) else ""
     return f"{choice.label}{twin} (auto)"
+
+
+def engine_status(model_path: Path | None, threads: int | None, settings: Settings | None = None) -> str:
+    """``Engine: OpenVINO (auto)`` for the status bar, without measuring anything (auto's pick once measured)."""
+    return "Engine: " + describe_engine(engine_request(settings), model_path, threads)
 
 
 def engine_timings(model_path: Path | None, threads: int | None) -> dict[str, float]:
