@@ -80,8 +80,10 @@ def test_the_estimate_uses_auto_timings_scaled_by_the_queue(picker, monkeypatch)
 
 
 def test_an_automatic_row_can_sit_on_top(picker):
+    from app.widgets.model_picker import AUTOMATIC
+
     picker.set_automatic(True)
-    assert picker.rows()[0] == ("Automatic (per image)", "\x00automatic")
+    assert picker.rows()[0] == ("Automatic (per image)", AUTOMATIC)
     picker.model_combo.setCurrentIndex(0)
     assert picker.is_automatic() and picker.entry() is None
     picker.set_automatic(False)

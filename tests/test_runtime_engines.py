@@ -184,7 +184,7 @@ def test_hundreds_of_image_sizes_go_through_one_model_without_a_deadlock():
 
 TIMED_THEN_BATCH = textwrap.dedent("""
     import sys
-    from sesr_core.catalog import default_model
+    from sesr_core.models.catalog import default_model
     from sesr_core.cli.main import main
     from sesr_core.runtime.engine_choice import measure_engines, twin_of
 

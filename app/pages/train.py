@@ -108,6 +108,7 @@ class TrainPage(QWidget):
     # ------------------------------------------------------------------------------------------------ layout
 
     def _build(self) -> None:
+        form_width = 400  # the left pane's first width: the form's own, where there is a form
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 6, 0)
@@ -119,11 +120,9 @@ class TrainPage(QWidget):
             self.form.restore(self.settings)
             self.runs_dir.changed.connect(self.form.init_from.refresh)
             scroll = QScrollArea(widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)
-            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-            scroll.setWidget(self.form)
-            # as wide as the form wants, scroll bar included: the pane never cuts the form's right edge off
-            scroll.setMinimumWidth(self.form.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
+            scroll.setWidget(self.form)  # a window narrower than the form scrolls it rather than cut its edge off
             left_layout.addWidget(scroll, 1)
+            form_width = self.form.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 6
         else:
             self.banner.show_message(install_message(self.missing), "info")
             note = QLabel("The training form appears here once TensorFlow is installed.", objectName="hint",
@@ -155,7 +154,7 @@ class TrainPage(QWidget):
         splitter.setSizes([560, 170])
         right_layout.addWidget(splitter, 1)
 
-        body = two_panes(left, right, 400, 800)
+        body = two_panes(left, right, form_width, 800)  # the form whole, the plots the rest
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(self.result)
