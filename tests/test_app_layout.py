@@ -126,3 +126,18 @@ def test_empty_states_offer_a_button(qtbot, window, images):
     video.compare_view.set_message("")
     video.compare_view.set_images(picture, None)
     assert not state.isVisible()
+
+
+def test_long_paths_and_figures_never_make_the_window_wider_than_1024(window):
+    """A finished job's long output path and a long run's figures wrap or reflow instead of widening the window."""
+    long_path = "/home/someone/Pictures/holiday 2026/upscaled results/" + "x" * 80 + "_x2.mp4"
+    for page in (window.upscale, window.video):
+        page.progress_text.setText(f"Done in 0:03 (22.8 fps): {long_path}")
+    window.train.stats["step"].setText("1,230,000 / 2,000,000")
+    window.train.stats["elapsed"].setText("123:45:06")
+    _at(window, (1024, 700), window.train)
+    assert window.minimumSizeHint().width() <= 1024
+    assert window.width() == 1024
+    assert window.train.stat_strip.columns == 3  # two rows of figures at this width
+    _at(window, (1920, 1080), window.train)
+    assert window.train.stat_strip.columns == 6

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from app.catalog_store import CatalogStore
 from app.jobs.threads import JobRunner
 from app.settings import Settings
 from app.widgets.banner import Banner
+from app.widgets.eliding_label import ElidingLabel
 from app.widgets.job_progress import JobProgressBar
 from app.widgets.model_picker import ModelPicker
 
@@ -36,7 +37,7 @@ class JobPage(QWidget):
         self.picker = ModelPicker(catalog, automatic=self.automatic_model)
         self.progress = JobProgressBar(minimum=0, maximum=1000, textVisible=True)
         self.progress.setFormat("")
-        self.progress_text = QLabel(hint, objectName="hint")
+        self.progress_text = ElidingLabel(hint, objectName="hint")  # a long path is shortened, never widens the window
         self.start_button = QPushButton(start_text, objectName="primary")
         self.cancel_button = QPushButton("Cancel")
         self.start_button.clicked.connect(self.start)

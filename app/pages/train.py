@@ -45,6 +45,7 @@ from app.theme import BAD, WARN
 from app.widgets.banner import Banner
 from app.widgets.folder_field import PathField
 from app.widgets.panes import two_panes
+from app.widgets.stat_strip import StatStrip
 from app.widgets.train_plots import TrainPlots
 from sesr_core.errors import SesrError
 from sesr_core.jobs import ArtefactEvent, EvaluationEvent, LogEvent, Phase, Progress, StepEvent
@@ -145,7 +146,7 @@ class TrainPage(QWidget):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(6, 0, 0, 0)
-        right_layout.addLayout(self._stats_row())
+        right_layout.addWidget(self._stats_row())
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.plots)
         splitter.addWidget(self.log)
@@ -160,20 +161,19 @@ class TrainPage(QWidget):
         layout.addWidget(self.result)
         layout.addWidget(body, 1)
 
-    def _stats_row(self) -> QGridLayout:
-        grid = QGridLayout()
+    def _stats_row(self) -> StatStrip:
         names = (("step", "Step"), ("loss", "Loss"), ("speed", "Speed"), ("elapsed", "Elapsed"), ("eta", "ETA"),
                  ("psnr", "Best PSNR"))
-        for column, (key, label) in enumerate(names):
-            caption = QLabel(label, objectName="hint")
+        pairs = []
+        for key, label in names:
             value = self.stats[key]
             font = value.font()
             font.setPointSizeF(font.pointSizeF() * 1.2)
             font.setBold(True)
             value.setFont(font)
-            grid.addWidget(caption, 0, column)
-            grid.addWidget(value, 1, column)
-        return grid
+            pairs.append((QLabel(label, objectName="hint"), value))
+        self.stat_strip = StatStrip(pairs)
+        return self.stat_strip
 
     # ------------------------------------------------------------------------------------------------ actions
 
