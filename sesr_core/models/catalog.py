@@ -88,16 +88,22 @@ def _entry(path: Path, shipped: bool, defaults: set[str]) -> CatalogEntry | None
 
 
 def list_models() -> list[CatalogEntry]:
-    """Every model with a card: shipped first, then the user's, each sorted by scale and name."""
+    """Every model with a card: shipped first, then the user's; each by scale, clean before photo, cheapest first,
+    int8 before its fp32 twin (so M5 comes before M11, not after it as by name)."""
     shipped_dir = shipped_models_dir()
     defaults_file = shipped_dir / "defaults.txt"
     defaults = set(defaults_file.read_text().split()) if defaults_file.is_file() else set()
     entries = []
     for folder, shipped in ((shipped_dir, True), (user_models_dir(), False)):
         found = [_entry(p, shipped, defaults) for p in sorted(folder.glob("*.tflite"))] if folder.is_dir() else []
-        entries += sorted((e for e in found if e), key=lambda e: (e.scale, e.name))
+        entries += sorted((e for e in found if e), key=_catalog_order)
     experimental = experimental_names(entries)
     return [replace(e, experimental=True) if e.name in experimental else e for e in entries]
+
+
+def _catalog_order(entry: CatalogEntry) -> tuple:
+    return (entry.scale, entry.purpose != "clean", entry.macs_per_pixel or 1 << 40, entry.precision != "int8",
+            entry.name)
 
 
 # A bigger model must be this much better (dB, same data set) than the next smaller one of its kind to be offered
