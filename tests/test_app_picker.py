@@ -19,11 +19,29 @@ def picker(qtbot, app_home):
     return widget
 
 
+def _catalog(scale: int):
+    from sesr_core.models.catalog import list_models
+
+    return [e for e in list_models() if e.scale == scale]
+
+
 def test_the_picker_offers_models_by_purpose_without_twins(picker):
-    assert picker.rows() == [("Recommended", "SESR-M5-x2"), ("Photo", "SESR-M5-x2-photo")]
-    assert picker.entry().name == "SESR-M5-x2"
-    picker.set_scale(4)
-    assert picker.rows() == [("Recommended", "SESR-M5-x4"), ("Photo", "SESR-M5-x4-photo")]
+    for scale in (2, 4):
+        picker.set_scale(scale)
+        models = {e.name: e for e in _catalog(scale)}
+        rows = picker.rows()
+        titles = [title for title, _name in rows]
+        assert rows[0] == ("Recommended", next(e.name for e in models.values() if e.default and e.purpose == "clean"))
+        assert ("Photo", next(e.name for e in models.values() if e.default and e.purpose == "photo")) in rows
+        assert set(titles) <= {"Recommended", "Faster", "Sharper", "Photo"}
+        offered = [models[name] for _title, name in rows]
+        assert all(e.precision == "int8" and not e.experimental for e in offered), "no twins, nothing experimental"
+        recommended = offered[0]
+        for title, name in rows:
+            if title == "Sharper":  # only a real difference on the same data set earns the word
+                assert models[name].set5_psnr >= recommended.set5_psnr + 0.1
+    picker.set_scale(2)
+    assert picker.entry().name == picker.rows()[0][1]
     assert "int8" not in picker.details.text() and "MACs" not in picker.details.text()
 
 
@@ -33,11 +51,15 @@ def test_the_advanced_switch_shows_twins_and_experimental_models_by_cost(picker)
     names = [name for _title, name in rows]
     assert ("All models (advanced)", None) in rows
     rest = names[names.index(None) + 1:]
-    assert rest == ["SESR-M5-x2-fp32", "SESR-M5-x2-photo-fp32", "SESR-M11-x2", "SESR-M11-x2-fp32", "SESR-XL-x2",
-                    "SESR-XL-x2-fp32"]  # M5 before M11: cost, not name
+    models = {e.name: e for e in _catalog(2)}
+    assert set(names) - {None} == set(models), "every x2 model is offered somewhere"
+    assert any(name.endswith("-fp32") for name in rest) and any(models[n].experimental for n in rest)
+    costs = [models[name].macs_per_pixel for name in rest]
+    assert costs == sorted(costs)  # M5 before M11: cost, not name
+    experimental = next(n for n in rest if models[n].experimental)
     picker.advanced.setChecked(False)
-    picker.select("SESR-XL-x2")  # choosing a model not offered turns the switch on
-    assert picker.advanced.isChecked() and picker.entry().name == "SESR-XL-x2"
+    picker.select(experimental)  # choosing a model not offered turns the switch on
+    assert picker.advanced.isChecked() and picker.entry().name == experimental
 
 
 def test_the_technical_details_are_one_click_away(qtbot, picker):
@@ -55,13 +77,19 @@ def test_sharper_and_faster_need_a_real_difference(app_home):
     from dataclasses import replace
 
     from app.model_choices import FASTER, SHARPER, choices
-    from sesr_core.models.catalog import list_models
+    from sesr_core.models.catalog import experimental_names, list_models
 
-    entries = list_models()
-    assert {c.group for c in choices(entries, 2)} == {"Recommended", "Photo"}  # XL is only 0.06 dB better
-    better = [replace(e, set5_psnr=e.set5_psnr + 0.2, experimental=False) if e.name == "SESR-XL-x2" else e
-              for e in entries]
-    offered = {c.group: c.entry.name for c in choices(better, 2)}
+    def scored(xl_gain_db: float):
+        """The shipped catalog with SESR-XL-x2 set ``xl_gain_db`` above the recommended M5, flags recomputed."""
+        entries = list_models()
+        base = next(e for e in entries if e.name == "SESR-M5-x2").set5_psnr
+        entries = [replace(e, set5_psnr=base + xl_gain_db) if e.name == "SESR-XL-x2" else e for e in entries]
+        flagged = experimental_names(entries)
+        return [replace(e, experimental=e.name in flagged) for e in entries]
+
+    offered = {c.group: c.entry.name for c in choices(scored(0.05), 2)}
+    assert SHARPER not in offered and FASTER not in offered  # 0.05 dB is not worth eight times the cost
+    offered = {c.group: c.entry.name for c in choices(scored(0.2), 2)}
     assert offered[SHARPER] == "SESR-XL-x2" and FASTER not in offered
 
 
