@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from sesr_core.models.catalog import CatalogEntry
+from sesr_core.time_left import clock_text
 
 
 def duration(seconds: float | None) -> str:
     """'1:02:03', '4:05' or '—' for unknown."""
     if seconds is None or seconds != seconds or seconds < 0:
         return "—"
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return clock_text(int(round(seconds)))
 
 
 def size(width: int, height: int) -> str:

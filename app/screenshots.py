@@ -65,7 +65,7 @@ def _upscale(app, window, work: Path) -> None:
     page.options.format.setCurrentIndex(1)
     page.open_paths(sample_images())
     wait_until(app, lambda: all(i.in_size or i.error for i in page.queue.items), 30)
-    if page.picker.entry() is not None or page.picker.is_automatic():
+    if page.picker.entry() is not None or page.picker.automatic:
         page.start()
         wait_until(app, lambda: not page.busy, 120)
     rows = [i for i, item in enumerate(page.queue.items) if item.path.stem == "astronaut"] or [0]

@@ -57,8 +57,12 @@ def format_clock(seconds: float | None) -> str:
     """``1:05`` or ``1:02:03`` (rounded up to whole seconds), ``--:--`` when unknown."""
     if seconds is None:
         return "--:--"
-    whole = max(0, int(-(-seconds // 1)))
-    hours, rest = divmod(whole, 3600)
+    return clock_text(max(0, int(-(-seconds // 1))))
+
+
+def clock_text(whole_seconds: int) -> str:
+    """``1:05`` or ``1:02:03`` for a whole number of seconds."""
+    hours, rest = divmod(whole_seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 

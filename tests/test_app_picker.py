@@ -113,6 +113,6 @@ def test_an_automatic_row_can_sit_on_top(picker):
     picker.set_automatic(True)
     assert picker.rows()[0] == ("Automatic (per image)", AUTOMATIC)
     picker.model_combo.setCurrentIndex(0)
-    assert picker.is_automatic() and picker.entry() is None
+    assert picker.automatic and picker.entry() is None
     picker.set_automatic(False)
-    assert not picker.is_automatic() and picker.entry().name == "SESR-M5-x2"
+    assert not picker.automatic and picker.entry().name == "SESR-M5-x2"

@@ -77,7 +77,7 @@ class ModelPicker(QWidget):
     """A scale combo and a model combo (filtered by scale); ``changed`` fires with the chosen entry or None.
 
     ``set_workload(pixels, images)`` makes the estimates about the current queue; ``set_automatic(True)`` adds an
-    "Automatic (per image)" row on top (then :meth:`entry` is None and :meth:`is_automatic` True when it is chosen).
+    "Automatic (per image)" row on top (then :meth:`entry` is None and :attr:`automatic` True when it is chosen).
     """
 
     changed = Signal(object)
@@ -137,17 +137,10 @@ class ModelPicker(QWidget):
         name = self.model_combo.currentData()
         return self.catalog.find(name) if name and name != AUTOMATIC else None
 
-    def is_automatic(self) -> bool:
-        """Whether "Automatic" (a model per input, as ``--model auto`` chooses) is picked."""
-        return self.model_combo.currentData() == AUTOMATIC
-
     @property
     def automatic(self) -> bool:
-        return self.is_automatic()
-
-    @property
-    def offers_automatic(self) -> bool:
-        return self._automatic
+        """Whether "Automatic" (a model per input, as ``--model auto`` chooses) is picked."""
+        return self.model_combo.currentData() == AUTOMATIC
 
     def set_automatic(self, available: bool) -> None:
         """Offer (or stop offering) "Automatic (per image)" as the first row."""
@@ -261,7 +254,7 @@ class ModelPicker(QWidget):
         entry = self.entry()
         if entry is not None:
             self._wanted = entry.name
-        elif self.is_automatic():
+        elif self.automatic:
             self._wanted = AUTOMATIC
         self._describe_choice()
         self.changed.emit(entry)
@@ -273,6 +266,6 @@ class ModelPicker(QWidget):
         if entry is not None:
             self.details.setText(entry.name + (f" · {when}" if when else " · speed measured on first use"))
         else:
-            self.details.setText("Chooses a model for each image" if self.is_automatic() else "")
+            self.details.setText("Chooses a model for each image" if self.automatic else "")
         self.technical.setText(model_description(entry) if entry else "")
         self.details_button.setEnabled(entry is not None)
