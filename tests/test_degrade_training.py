@@ -64,7 +64,7 @@ def test_a_clean_recipe_matches_matlab_bicubic_and_keeps_patches_aligned(hr_phot
 
     patch = 16
     side = (patch + 2 * MARGIN) * 2
-    lr_y, hr_y = degrade_patch(tf.constant(hr_photo[:side, :side]), 2, patch, parse_degradation("none"), _seeds())
+    lr_y, hr_y, _ = degrade_patch(tf.constant(hr_photo[:side, :side]), 2, patch, parse_degradation("none"), _seeds())
     reference = imresize(hr_y.numpy()[..., 0].astype(np.float64), scale=0.5)
     assert np.abs(reference - lr_y.numpy()[..., 0])[3:-3, 3:-3].max() < 1.0 / 255
 

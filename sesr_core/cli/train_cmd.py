@@ -59,6 +59,10 @@ def register(commands) -> None:
                         "'jpeg=30-95@0.85,noise=0-3@0.3,blur=0.3-1@0.25' (docs/training.md)")
     parser.add_argument("--val-degrade", metavar="FIXED",
                         help="degrade the validation LR images, e.g. 'jpeg=75' (default: clean)")
+    parser.add_argument("--jpeg-aware", action="store_true", default=None,
+                        help="train one network that is told each input's JPEG quality (needs a --degrade recipe with "
+                        "JPEG, e.g. 'photo-aware'); with --qat it exports one int8 file per JPEG quality and one for "
+                        "lossless input, which the runtime picks from each file's own quality")
     parser.add_argument("--strategy", choices=("default", "mirrored", "multi-worker"), help="default: one device")
     parser.add_argument("--eval-every", type=int, help="validate every N steps (default 100)")
     parser.add_argument("--checkpoint-every", type=int, help="default 500")
@@ -112,6 +116,7 @@ def spec_from_args(args):
         qat_learning_rate=args.qat_learning_rate, qat_frozen_steps=args.qat_frozen_steps,
         qat_residual_grid=args.qat_residual_grid, init_from=_absolute(args.init_from),
         hr_rescales=tuple(args.hr_rescale), degrade=args.degrade, val_degrade=args.val_degrade,
+        jpeg_aware=args.jpeg_aware,
         strategy=args.strategy, eval_every=args.eval_every, checkpoint_every=args.checkpoint_every, seed=args.seed)
 
 

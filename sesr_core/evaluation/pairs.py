@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,8 +106,3 @@ def _matching_file(folder: Path, hr_path: Path) -> Path:
             return candidate
     raise DatasetError(f"The LR folder '{folder}' has no image named like '{hr_path.name}'; "
                        "LR and HR file names must match.")
-
-
-def pairs_from_files(files: Sequence[Path], scale: int) -> list[ImagePair]:
-    """Pairs made by bicubic downscaling from a list of HR files."""
-    return [make_pair(path.stem, read_image(path).pixels, scale) for path in files]

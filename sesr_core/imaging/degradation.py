@@ -32,6 +32,9 @@ _LIMITS = {"blur": (0.0, 5.0), "noise": (0.0, 50.0), "poisson": (0.0, 50.0), "jp
 # Named recipes: what a photo model is trained on (chosen before any measurement; docs/training.md says why).
 NAMED_RECIPES = {
     "photo": "blur=0.2-0.8@0.1,noise=0-2@0.1,poisson=0-1.5@0.05,jpeg=35-90@0.4",
+    # For a JPEG-aware model (told each input's quality, so JPEG patches no longer cost it clean pictures): the same
+    # noise and blur, JPEG on most patches and over the whole range of qualities it exports files for.
+    "photo-aware": "blur=0.2-0.8@0.1,noise=0-2@0.1,poisson=0-1.5@0.05,jpeg=25-98@0.7",
 }
 _SYNTAX = ("write degradations as key=value pairs joined by commas, e.g. 'jpeg=40-95@0.85,noise=0-3@0.4,"
            "blur=0.2-1.0@0.3,resize=bicubic|bilinear|area'")

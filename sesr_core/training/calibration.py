@@ -7,8 +7,10 @@ from pathlib import Path
 import numpy as np
 
 from sesr_core.errors import SesrError
-from sesr_core.evaluation.pairs import ImagePair, make_pair, pairs_from_files
+from sesr_core.evaluation.pairs import ImagePair, make_pair
+from sesr_core.imaging.degradation import Degradation, parse_degradation
 from sesr_core.imaging.image_read import read_image
+from sesr_core.models.jpeg_variants import LOSSLESS
 from sesr_core.training.data import collect_image_files
 from sesr_core.training.spec import TrainSpec
 
@@ -26,8 +28,16 @@ def _training_files(spec: TrainSpec) -> list[Path]:
     return collect_image_files(folders)
 
 
+def _variant_degradation(spec: TrainSpec) -> Degradation | None:
+    """A JPEG variant run calibrates on LR images saved at its JPEG quality; every other run on clean ones."""
+    if spec.jpeg_variant is None or spec.jpeg_variant == LOSSLESS:
+        return None
+    return parse_degradation(f"jpeg={spec.jpeg_variant}")
+
+
 def calibration_pairs(spec: TrainSpec, count: int = CALIBRATION_FILES, seed: int = 1) -> list[ImagePair]:
-    """HR/LR pairs from the run's training images (centre crops of at most 128x128 LR), for choosing int8 ranges."""
+    """HR/LR pairs from the run's training images (centre crops of at most 128x128 LR), for choosing int8 ranges;
+    the LR saved as JPEG at a JPEG variant run's quality."""
     files = _training_files(spec)
     rng = np.random.default_rng(seed)
     side = CALIBRATION_LR_SIDE * spec.model.scale
@@ -35,7 +45,8 @@ def calibration_pairs(spec: TrainSpec, count: int = CALIBRATION_FILES, seed: int
     for index in rng.choice(len(files), min(count, len(files)), replace=False):
         pixels = read_image(files[index]).pixels
         top, left = max(0, (pixels.shape[0] - side) // 2), max(0, (pixels.shape[1] - side) // 2)
-        pairs.append(make_pair(files[index].stem, pixels[top:top + side, left:left + side], spec.model.scale))
+        pairs.append(make_pair(files[index].stem, pixels[top:top + side, left:left + side], spec.model.scale,
+                               degradation=_variant_degradation(spec)))
     return pairs
 
 
@@ -44,7 +55,8 @@ def representative_patches(spec: TrainSpec, count: int = 64, seed: int = 0) -> l
     files = _training_files(spec)
     rng = np.random.default_rng(seed)
     chosen = [files[i] for i in rng.choice(len(files), min(REPRESENTATIVE_FILES, len(files)), replace=False)]
-    pairs = pairs_from_files(chosen, spec.model.scale)
+    pairs = [make_pair(path.stem, read_image(path).pixels, spec.model.scale, degradation=_variant_degradation(spec))
+             for path in chosen]
     patches = []
     for i in range(count):
         lr = pairs[i % len(pairs)].lr

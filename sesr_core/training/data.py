@@ -21,8 +21,10 @@ from sesr_core.imaging.degradation import Degradation
 from sesr_core.imaging.image_read import list_images, read_image
 from sesr_core.imaging.matlab_imresize import imresize
 from sesr_core.jobs import CancelToken
+from sesr_core.models.jpeg_variants import LOSSLESS
 from sesr_core.training._tf import tf
 from sesr_core.training.degrade import MARGIN, SEEDS_NEEDED, degrade_patch
+from sesr_core.training.network import LOSSINESS_INPUT
 
 
 def collect_image_files(folders: Iterable[str | Path]) -> list[Path]:
@@ -197,10 +199,13 @@ def degraded_patch_dataset(
     recipe: Degradation,
     seed: int = 0,
     start_step: int = 0,
+    jpeg_aware: bool = False,
 ) -> tf.data.Dataset:
     """Like :func:`patch_dataset`, but each LR patch is made from its HR patch through ``recipe``'s random
     degradations (:func:`sesr_core.training.degrade.degrade_patch`); ``images`` are 8-bit HR pixels.
 
+    With ``jpeg_aware`` the LR side is a dict: the patches (``lr_y``) and each one's JPEG lossiness ([B, 1], see
+    :mod:`sesr_core.models.jpeg_variants`), the inputs of a JPEG-aware model.
     The stream is a pure function of ``seed`` and ``start_step``, as for clean pairs.
     """
     rgb = [np.repeat(px[..., None], 3, axis=2) if px.ndim == 2 else px[..., :3] for _, px in images]
@@ -220,7 +225,11 @@ def degraded_patch_dataset(
         idx, top, left = window(seeds[:3])
         hr = _cut(flat_t, offsets_t[idx], shapes_t[idx, 1] * scale, top * scale, left * scale, grid, channels=3)
         hr = tf.ensure_shape(hr, [side * scale, side * scale, 3])
-        lr_y, hr_y = degrade_patch(hr, scale, patch_size, recipe, seeds[5:])
-        return _augment(lr_y, hr_y, seeds[3:5])
+        lr_y, hr_y, quality = degrade_patch(hr, scale, patch_size, recipe, seeds[5:])
+        lr_y, hr_y = _augment(lr_y, hr_y, seeds[3:5])
+        if not jpeg_aware:
+            return lr_y, hr_y
+        lossiness = tf.clip_by_value((LOSSLESS - quality) / LOSSLESS, 0.0, 0.99)
+        return {"lr_y": lr_y, LOSSINESS_INPUT: lossiness[None]}, hr_y
 
     return _batched(sample, seed, start_step, batch_size)

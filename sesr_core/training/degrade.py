@@ -68,6 +68,12 @@ def degrade_lr_rgb(hr: tf.Tensor, scale: int, recipe: Degradation, seeds: tf.Ten
 
     ``seeds`` holds at least :data:`SEEDS_NEEDED` stateless seeds ([N, 2] int64).
     """
+    return degrade_lr_rgb_with_quality(hr, scale, recipe, seeds)[0]
+
+
+def degrade_lr_rgb_with_quality(hr: tf.Tensor, scale: int, recipe: Degradation,
+                                seeds: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """:func:`degrade_lr_rgb` and the JPEG quality it was saved at (float32; 100 when no JPEG was applied)."""
     side = int(hr.shape[0]) // scale
     image = hr
     if recipe.blur is not None:
@@ -88,19 +94,24 @@ def degrade_lr_rgb(hr: tf.Tensor, scale: int, recipe: Degradation, seeds: tf.Ten
                                            dtype=tf.float32) / photons
         lr = tf.where(apply, shot, lr)
     lr8 = tf.cast(tf.clip_by_value(tf.floor(lr + 0.5), 0.0, 255.0), tf.uint8)
+    saved_at = tf.constant(100.0)
     if recipe.jpeg is not None:
         apply, quality = _draw(recipe.jpeg, seeds[7])
         quality = tf.cast(tf.round(quality), tf.int32)
         lr8 = tf.cond(apply, lambda: tf.image.adjust_jpeg_quality(lr8, quality), lambda: lr8)
-    return tf.ensure_shape(lr8, [side, side, 3])
+        saved_at = tf.where(apply, tf.cast(quality, tf.float32), saved_at)
+    return tf.ensure_shape(lr8, [side, side, 3]), saved_at
 
 
 def degrade_patch(hr_rgb: tf.Tensor, scale: int, patch: int, recipe: Degradation,
-                  seeds: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-    """(LR Y [P, P, 1], HR Y [P*s, P*s, 1]) in [0, 1] from an HR RGB uint8 patch of side (P + 2*MARGIN) * scale."""
+                  seeds: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+    """(LR Y [P, P, 1], HR Y [P*s, P*s, 1], JPEG quality) from an HR RGB uint8 patch of side (P + 2*MARGIN) * scale.
+
+    Y is in [0, 1]; the quality is the one the LR patch was saved at (100: no JPEG), as a float32 scalar.
+    """
     hr = tf.cast(hr_rgb, tf.float32)
-    lr8 = degrade_lr_rgb(hr, scale, recipe, seeds)
+    lr8, quality = degrade_lr_rgb_with_quality(hr, scale, recipe, seeds)
     lr_y = rgb_to_y_unit(tf.cast(lr8, tf.float32))[MARGIN:MARGIN + patch, MARGIN:MARGIN + patch]
     cut = MARGIN * scale
     hr_y = rgb_to_y_unit(hr)[cut:cut + patch * scale, cut:cut + patch * scale]
-    return lr_y, hr_y
+    return lr_y, hr_y, quality

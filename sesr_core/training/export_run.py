@@ -9,6 +9,7 @@ from sesr_core.errors import SesrError
 from sesr_core.evaluation.protocol import card_evaluation
 from sesr_core.file_kinds import existing_output_problem, folder_problem
 from sesr_core.models.card import make_card, write_card
+from sesr_core.models.jpeg_variants import variant_family
 from sesr_core.runtime.sr_model import SRModel
 from sesr_core.training._tf import tf
 from sesr_core.training.calibration import calibration_pairs, representative_patches
@@ -28,7 +29,8 @@ def _quantized_model(run: RunFolder, spec: TrainSpec, which: str):
     if latest is None:
         return None
     fp32_model, _ = restore_fp32_model(run.root, "last")
-    quantized = quantize_collapsed_model(collapsed_from_training(fp32_model, spec.model), spec.qat_residual_grid)
+    collapsed = collapsed_from_training(fp32_model, spec.model, spec.variant_lossiness)
+    quantized = quantize_collapsed_model(collapsed, spec.qat_residual_grid)
     tf.train.Checkpoint(model=quantized).restore(latest).expect_partial()
     pin_input_range(quantized)
     return quantized
@@ -91,7 +93,7 @@ def export_run(run_dir: str | Path, precision: str, out_path: str | Path | None 
         method = "qat"
     else:
         fp32_model, _ = restore_fp32_model(run.root, which)
-        collapsed = collapsed_from_training(fp32_model, spec.model)
+        collapsed = collapsed_from_training(fp32_model, spec.model, spec.variant_lossiness)
         if precision == "fp32":
             content, method = to_fp32_tflite(collapsed), "none"
         else:
@@ -119,6 +121,7 @@ def export_run(run_dir: str | Path, precision: str, out_path: str | Path | None 
         "batch_size": spec.batch_size, "patch_size": spec.patch_size, "learning_rate": spec.learning_rate,
         "lr_schedule": spec.lr_schedule, "linear_block": spec.linear_block, "hr_rescales": list(spec.hr_rescales),
         "degrade": spec.degrade,
+        "jpeg_aware": spec.jpeg_aware,
         "init_from": Path(spec.init_from).name if spec.init_from else None,
         "checkpoint": which, "trained_steps": trained,
         "wall_time_seconds": round(state.elapsed_seconds, 1),
@@ -127,5 +130,7 @@ def export_run(run_dir: str | Path, precision: str, out_path: str | Path | None 
     if parent:
         training["parent_run"] = parent
     card = make_card(out, spec.model, precision, training, quantization, evaluation, name=name)
+    if spec.jpeg_variant is not None:
+        card["jpeg_variant"] = {"family": variant_family(card["name"], spec.jpeg_variant), "quality": spec.jpeg_variant}
     write_card(out, card)
     return out, card

@@ -17,6 +17,8 @@ from sesr_core.models.presets import ModelConfig
 from sesr_core.training._tf import keras, tf
 from sesr_core.training.blocks import LinearBlock
 
+LOSSINESS_INPUT = "lossiness"  # the second input of a JPEG-aware training model: [batch, 1]
+
 
 class DepthToSpace(keras.layers.Layer):
     """Sub-pixel rearrangement; exports as TFLite's builtin DEPTH_TO_SPACE."""
@@ -47,17 +49,60 @@ def _head(config: ModelConfig, inputs, features):
     return out
 
 
-def build_training_model(config: ModelConfig, form: str = "collapsed") -> keras.Model:
-    """The trainable SESR model with linear blocks in ``form`` ("collapsed" or "expanded")."""
+class JpegFilm(keras.layers.Layer):
+    """A block's output scaled and shifted per channel by its input's JPEG lossiness ``u`` (0: lossless).
+
+    ``out = x * (1 + [u, u^2] @ gains) + [u, u^2] @ shifts``. Both matrices start at zero and the map is the identity
+    at ``u = 0``, so a JPEG-aware model starts as the model it is grown from and stays that model on lossless input
+    as far as the shared weights allow. For one ``u`` it folds exactly into the block's conv (:meth:`fold`).
+    """
+
+    def build(self, input_shape) -> None:
+        channels = int(input_shape[0][-1])
+        self.gains = self.add_weight(name="gains", shape=(2, channels), initializer="zeros")
+        self.shifts = self.add_weight(name="shifts", shape=(2, channels), initializer="zeros")
+        super().build(input_shape)
+
+    def call(self, inputs):
+        features, lossiness = inputs
+        powers = tf.concat([lossiness, lossiness * lossiness], axis=-1)  # [batch, 2]
+        gain = 1.0 + tf.matmul(powers, self.gains)[:, None, None, :]
+        shift = tf.matmul(powers, self.shifts)[:, None, None, :]
+        return features * gain + shift
+
+    def fold(self, lossiness: float) -> tuple[np.ndarray, np.ndarray]:
+        """(gain, shift) per channel at one lossiness, in float64."""
+        powers = np.array([lossiness, lossiness * lossiness])
+        return 1.0 + powers @ self.gains.numpy().astype(np.float64), powers @ self.shifts.numpy().astype(np.float64)
+
+
+def build_training_model(config: ModelConfig, form: str = "collapsed", jpeg_aware: bool = False) -> keras.Model:
+    """The trainable SESR model with linear blocks in ``form`` ("collapsed" or "expanded").
+
+    A ``jpeg_aware`` model takes a second input, the LR image's JPEG lossiness (:data:`LOSSINESS_INPUT`, see
+    :mod:`sesr_core.models.jpeg_variants`), which scales and shifts every block's output (:class:`JpegFilm`).
+    """
     inputs = keras.Input(shape=(None, None, 1), name="lr_y")
-    first = LinearBlock(5, config.f, config.p, form=form, name="input_block")(inputs)
+    lossiness = keras.Input(shape=(1,), name=LOSSINESS_INPUT) if jpeg_aware else None
+
+    def block(kernel: int, channels: int, name: str, features, residual: bool = False):
+        out = LinearBlock(kernel, channels, config.p, residual=residual, form=form, name=name)(features)
+        return JpegFilm(name=f"film_{name}")([out, lossiness]) if jpeg_aware else out
+
+    first = block(5, config.f, "input_block", inputs)
     features = first
     for i in range(config.m):
-        features = LinearBlock(3, config.f, config.p, residual=True, form=form, name=f"block_{i}")(features)
+        features = block(3, config.f, f"block_{i}", features, residual=True)
         features = _activation(config, f"act_{i}")(features)
     features = keras.layers.Add(name="long_residual")([features, first])
-    features = LinearBlock(5, config.scale**2, config.p, form=form, name="output_block")(features)
-    return keras.Model(inputs, _head(config, inputs, features), name=config.name)
+    features = block(5, config.scale**2, "output_block", features)
+    model_inputs = {"lr_y": inputs, LOSSINESS_INPUT: lossiness} if jpeg_aware else inputs
+    return keras.Model(model_inputs, _head(config, inputs, features), name=config.name)
+
+
+def is_jpeg_aware(model: keras.Model) -> bool:
+    """Whether a training model takes the JPEG lossiness as its second input."""
+    return any(isinstance(layer, JpegFilm) for layer in model.layers)
 
 
 def build_collapsed_model(config: ModelConfig) -> keras.Model:
@@ -93,9 +138,13 @@ def block_names(config: ModelConfig) -> list[str]:
     return ["input_block"] + [f"block_{i}" for i in range(config.m)] + ["output_block"]
 
 
-def collapse_network(model: keras.Model, config: ModelConfig) -> CollapsedWeights:
-    """Collapse every linear block of a trained model into one kernel and bias."""
+def collapse_network(model: keras.Model, config: ModelConfig, lossiness: float = 0.0) -> CollapsedWeights:
+    """Collapse every linear block of a trained model into one kernel and bias; a JPEG-aware model's scale and
+    shift at ``lossiness`` fold into them."""
     convs = {name: model.get_layer(name).collapse() for name in block_names(config)}
+    if is_jpeg_aware(model):
+        convs = {name: _folded(kernel, bias, model.get_layer(f"film_{name}").fold(lossiness))
+                 for name, (kernel, bias) in convs.items()}
     slopes = {}
     if config.activation == "prelu":
         slopes = {f"act_{i}": model.get_layer(f"act_{i}").get_weights()[0] for i in range(config.m)}
@@ -110,8 +159,13 @@ def load_collapsed_weights(model: keras.Model, weights: CollapsedWeights) -> Non
         model.get_layer(name).set_weights([slope])
 
 
-def collapsed_from_training(model: keras.Model, config: ModelConfig) -> keras.Model:
-    """A collapsed inference model carrying a training model's weights."""
+def _folded(kernel: np.ndarray, bias: np.ndarray, film: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    gain, shift = film
+    return (kernel * gain).astype(kernel.dtype), (bias * gain + shift).astype(bias.dtype)
+
+
+def collapsed_from_training(model: keras.Model, config: ModelConfig, lossiness: float = 0.0) -> keras.Model:
+    """A collapsed inference model carrying a training model's weights (a JPEG-aware model's at ``lossiness``)."""
     collapsed = build_collapsed_model(config)
-    load_collapsed_weights(collapsed, collapse_network(model, config))
+    load_collapsed_weights(collapsed, collapse_network(model, config, lossiness))
     return collapsed

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sesr_core.errors import SesrError
 from sesr_core.imaging.degradation import Degradation, parse_degradation
+from sesr_core.models.jpeg_variants import LOSSLESS, VARIANT_QUALITIES, lossiness
 from sesr_core.models.presets import ModelConfig, preset_config
 
 LR_SCHEDULES = ("constant", "cosine", "step")
@@ -33,6 +34,9 @@ class TrainSpec:
     off in runs made before it existed, whose QAT checkpoints learnt a range there.
     ``degrade`` is a random degradation recipe for the LR side of every training patch and ``val_degrade`` a fixed
     one for the validation images (text forms of :class:`sesr_core.imaging.degradation.Degradation`; None: clean).
+    ``jpeg_aware`` trains a network that takes each patch's JPEG quality as a condition (see
+    :mod:`sesr_core.models.jpeg_variants`); its QAT and export happen in one QAT-only run per quality, whose spec
+    names the quality in ``jpeg_variant`` (see :mod:`sesr_core.training.jpeg_aware_runs`).
     """
 
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -55,6 +59,8 @@ class TrainSpec:
     hr_rescales: tuple[float, ...] = ()
     degrade: str | None = None
     val_degrade: str | None = None
+    jpeg_aware: bool = False
+    jpeg_variant: int | None = None
     strategy: str = "default"
     eval_every: int = 500
     checkpoint_every: int = 500
@@ -79,6 +85,8 @@ class TrainSpec:
             (self.qat_frozen_steps is None or 0 <= self.qat_frozen_steps <= self.qat_steps,
              "--qat-frozen-steps must be between 0 and the number of QAT steps."),
             (self.eval_every >= 1 and self.checkpoint_every >= 1, "Evaluation and checkpoint intervals must be >= 1."),
+            (self.jpeg_variant is None or (self.jpeg_aware and self.jpeg_variant in (*VARIANT_QUALITIES, LOSSLESS)),
+             f"A JPEG variant run needs --jpeg-aware and one of the qualities {VARIANT_QUALITIES} or {LOSSLESS}."),
         ]
         for ok, message in checks:
             if not ok:
@@ -89,6 +97,9 @@ class TrainSpec:
             object.__setattr__(self, name, None if recipe is None or recipe.is_clean else recipe.text())
         if self.val_degrade and not parse_degradation(self.val_degrade).is_fixed:
             raise SesrError(f"--val-degrade takes single values (e.g. jpeg=75), not ranges: '{self.val_degrade}'.")
+        if self.jpeg_aware and (self.degradation is None or self.degradation.jpeg is None):
+            raise SesrError("--jpeg-aware trains on JPEG patches of many qualities: give --degrade a JPEG range, "
+                            "e.g. --degrade jpeg=25-98@0.7 (or --degrade photo-aware).")
 
     @property
     def degradation(self) -> Degradation | None:
@@ -101,8 +112,24 @@ class TrainSpec:
         return parse_degradation(self.val_degrade) if self.val_degrade else None
 
     @property
+    def val_jpeg_quality(self) -> int | None:
+        """The JPEG quality of the validation images (None: not JPEG), a JPEG-aware model's condition there."""
+        jpeg = self.val_degradation.jpeg if self.val_degradation else None
+        return round(jpeg.low) if jpeg else None
+
+    @property
+    def variant_lossiness(self) -> float:
+        """The lossiness a JPEG-aware network is folded at for this run's QAT and export (0: lossless)."""
+        return lossiness(self.jpeg_variant)
+
+    @property
+    def trains_variants(self) -> bool:
+        """Whether this run's QAT happens in one run per JPEG quality (a JPEG-aware run's fp32 phase)."""
+        return self.jpeg_aware and self.jpeg_variant is None and self.qat
+
+    @property
     def total_steps(self) -> int:
-        return self.steps + (self.qat_steps if self.qat else 0)
+        return self.steps + (self.qat_steps if self.qat and not self.trains_variants else 0)
 
     @property
     def frozen_range_steps(self) -> int:

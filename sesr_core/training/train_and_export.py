@@ -14,7 +14,9 @@ from pathlib import Path
 from sesr_core.errors import CancelledError
 from sesr_core.jobs import ArtefactEvent, CancelToken, Event, EventCallback, LogEvent, Phase, Progress, ignore_events
 from sesr_core.models.catalog import user_models_dir
+from sesr_core.models.jpeg_variants import variant_label, variant_name
 from sesr_core.models.user_models import file_stem, unique_name
+from sesr_core.training.jpeg_aware_runs import variant_dir, variant_file, variant_qualities, variant_spec
 from sesr_core.training.results import ExportedModel, TrainAndExportResult, TrainResult
 from sesr_core.training.spec import TrainSpec
 from sesr_core.training.work import TrainingWork
@@ -53,6 +55,8 @@ def train_and_export(spec: TrainSpec, run_dir: str | Path, exports: Sequence[Exp
     from sesr_core.training.trainer import train, wait_for_cluster
 
     cancel = cancel or CancelToken()
+    if spec.trains_variants:
+        return _train_and_export_variants(spec, Path(run_dir), exports, on_event, cancel, resume)
     work = TrainingWork.of(spec, [request.precision for request in exports])
 
     def relay(event: Event) -> None:
@@ -82,6 +86,61 @@ def train_and_export(spec: TrainSpec, run_dir: str | Path, exports: Sequence[Exp
     finally:
         wait_for_cluster()  # the other tasks of a cluster leave with the chief
     return TrainAndExportResult(run, tuple(models))
+
+
+def _train_and_export_variants(spec: TrainSpec, run_dir: Path, exports: Sequence[ExportRequest],
+                               on_event: EventCallback, cancel: CancelToken, resume: bool) -> TrainAndExportResult:
+    """A JPEG-aware run: its fp32 phase here, then per quality a QAT-only run and its exports
+    (:mod:`sesr_core.training.jpeg_aware_runs`). Progress counts the whole job; a cancel stops between or inside the
+    runs, and a resume skips the variant runs already finished."""
+    from sesr_core.training.run_folder import RunFolder
+    from sesr_core.training.trainer import train
+
+    qualities = variant_qualities()
+    children = [variant_spec(spec, run_dir, quality) for quality in qualities]
+    precisions = [request.precision for request in exports]
+    parent_work = TrainingWork.of(spec)
+    child_works = [TrainingWork.of(child, precisions) for child in children]
+    total = parent_work.total + sum(work.total for work in child_works)
+    offset = 0.0
+    models: list[ExportedModel] = []
+
+    def relay_for(work: TrainingWork):
+        def relay(event: Event) -> None:
+            if isinstance(event, Progress) and event.phase in TRAINING_PHASES:
+                event = Progress(offset + work.done_at(int(event.done)), total, event.message, event.phase)
+            on_event(event)
+        return relay
+
+    def partial(run: TrainResult | None) -> TrainAndExportResult | None:
+        return TrainAndExportResult(run, tuple(models)) if run is not None else None
+
+    try:
+        parent = train(spec, run_dir, relay_for(parent_work), cancel, resume=resume)
+    except CancelledError as err:
+        raise CancelledError(str(err), partial=TrainAndExportResult(err.partial)) from None
+    offset = parent_work.total
+    for quality, child, work in zip(qualities, children, child_works, strict=True):
+        folder = variant_dir(run_dir, quality)
+        on_event(LogEvent(f"JPEG variant {variant_label(quality)}: quantisation-aware training in {folder}."))
+        started = (folder / "spec.json").is_file()
+        try:
+            if not (started and RunFolder(folder).read_state().finished):
+                train(child, folder, relay_for(work), cancel, resume=started)
+        except CancelledError:
+            raise CancelledError(partial=partial(parent)) from None
+        offset += work.done_at(work.total_steps)
+        for request in exports:
+            if cancel.cancelled:
+                raise CancelledError(partial=partial(parent))
+            on_event(Progress(offset, total, "exporting", Phase.EXPORTING))
+            out = request.out_path or run_dir / "models" / f"{spec.model.name}-{request.precision}.tflite"
+            name = variant_name(request.name or spec.model.name, quality)
+            variant_request = ExportRequest(request.precision, variant_file(out, quality), name)
+            models.append(export_model(folder, variant_request, on_event))
+            offset += work.export_costs[precisions.index(request.precision)]
+    on_event(Progress(total, total, "exported", Phase.EXPORTING))
+    return TrainAndExportResult(parent, tuple(models))
 
 
 def export_model(run: TrainResult | str | Path, request: ExportRequest,

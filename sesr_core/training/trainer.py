@@ -36,6 +36,7 @@ from sesr_core.jobs import (
     StepEvent,
     ignore_events,
 )
+from sesr_core.models.jpeg_variants import lossiness
 from sesr_core.models.presets import start_from_description
 from sesr_core.training._tf import keras, tf
 from sesr_core.training.calibration import calibration_pairs
@@ -50,7 +51,7 @@ from sesr_core.training.cluster import (
 from sesr_core.training.data import degraded_patch_dataset, load_hr_images, load_pairs, patch_dataset
 from sesr_core.training.degrade import MARGIN as DEGRADE_MARGIN
 from sesr_core.training.disk_errors import disk_problem
-from sesr_core.training.network import build_training_model, collapsed_from_training
+from sesr_core.training.network import LOSSINESS_INPUT, build_training_model, collapsed_from_training, is_jpeg_aware
 from sesr_core.training.optim import current_learning_rate, learning_rate_schedule, make_optimizer
 from sesr_core.training.qat import calibrate_activation_ranges, freeze_activation_ranges, quantize_collapsed_model
 from sesr_core.training.range_search import refine_activation_ranges
@@ -96,9 +97,13 @@ def wait_for_cluster() -> None:
                         "output (its run folder has the trained checkpoints: export them with sesr export).") from None
 
 
-def predict_y(model: keras.Model) -> Callable[[np.ndarray], np.ndarray]:
-    """LR Y plane -> SR Y plane through a Keras model."""
-    return lambda y: model(y[None, :, :, None].astype(np.float32), training=False).numpy()[0, :, :, 0]
+def predict_y(model: keras.Model, jpeg_quality: int | None = None) -> Callable[[np.ndarray], np.ndarray]:
+    """LR Y plane -> SR Y plane through a Keras model (a JPEG-aware one told the LR's ``jpeg_quality``)."""
+    if not is_jpeg_aware(model):
+        return lambda y: model(y[None, :, :, None].astype(np.float32), training=False).numpy()[0, :, :, 0]
+    condition = np.array([[lossiness(jpeg_quality)]], np.float32)
+    return lambda y: model({"lr_y": y[None, :, :, None].astype(np.float32), LOSSINESS_INPUT: condition},
+                           training=False).numpy()[0, :, :, 0]
 
 
 @dataclass
@@ -209,7 +214,7 @@ def _prepare(spec: TrainSpec, run: RunFolder, strategy: tf.distribute.Strategy, 
 def _run_phases(context: _Context) -> None:
     spec, run = context.spec, context.run
     fp32_model = _fp32_phase(context)
-    if spec.qat and spec.qat_steps > 0:
+    if spec.qat and spec.qat_steps > 0 and not spec.trains_variants:
         _qat_phase(context, fp32_model)
     run.write_state(elapsed_seconds=context.elapsed(), finished=True)
 
@@ -218,7 +223,7 @@ def _fp32_phase(context: _Context) -> keras.Model:
     spec = context.spec
     keras.utils.set_random_seed(spec.seed)
     with context.strategy.scope():
-        model = build_training_model(spec.model, spec.linear_block)
+        model = build_training_model(spec.model, spec.linear_block, jpeg_aware=spec.jpeg_aware)
         schedule = learning_rate_schedule(spec.lr_schedule, spec.learning_rate, spec.steps, spec.warmup_steps,
                                           spec.final_lr_fraction)
         optimizer = make_optimizer(schedule)
@@ -239,7 +244,7 @@ def _fp32_phase(context: _Context) -> keras.Model:
 
 def _qat_phase(context: _Context, fp32_model: keras.Model) -> None:
     spec = context.spec
-    collapsed = collapsed_from_training(fp32_model, spec.model)
+    collapsed = collapsed_from_training(fp32_model, spec.model, spec.variant_lossiness)
     with context.strategy.scope():
         quantized = quantize_collapsed_model(collapsed, spec.qat_residual_grid)
         schedule = learning_rate_schedule("cosine", spec.qat_learning_rate, spec.qat_steps, 0, 0.1)
@@ -270,12 +275,13 @@ def _qat_phase(context: _Context, fp32_model: keras.Model) -> None:
     _loop(context, "qat", quantized, optimizer, first_step=spec.steps, last_step=spec.total_steps)
 
 
-def _training_dataset(context: _Context, seed: int, start_step: int = 0) -> tf.data.Dataset:
-    """The run's patch stream: clean bicubic pairs, or HR images degraded on the fly by the run's recipe."""
+def _training_dataset(context: _Context, seed: int, start_step: int = 0, jpeg_aware: bool = False) -> tf.data.Dataset:
+    """The run's patch stream: clean bicubic pairs, or HR images degraded on the fly by the run's recipe (with each
+    patch's JPEG lossiness for a ``jpeg_aware`` model)."""
     spec = context.spec
     if spec.degrade:
         return degraded_patch_dataset(context.train_pairs, spec.model.scale, spec.patch_size, spec.batch_size,
-                                      spec.degradation, seed=seed, start_step=start_step)
+                                      spec.degradation, seed=seed, start_step=start_step, jpeg_aware=jpeg_aware)
     return patch_dataset(context.train_pairs, spec.model.scale, spec.patch_size, spec.batch_size, seed=seed,
                          start_step=start_step)
 
@@ -326,7 +332,8 @@ def _loop(context: _Context, phase: str, model, optimizer, first_step: int, last
         return
     rolling, best = _managers(context, phase, model, optimizer)
     best_psnr = run.read_state().best_psnr(phase) or -np.inf
-    dataset = _training_dataset(context, spec.seed * 1_000_003 + (1 if phase == "qat" else 0), start_step=step)
+    dataset = _training_dataset(context, spec.seed * 1_000_003 + (1 if phase == "qat" else 0), start_step=step,
+                                jpeg_aware=is_jpeg_aware(model))
     options = tf.data.Options()  # in a cluster each task takes its part of every global batch
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     iterator = iter(strategy.experimental_distribute_dataset(dataset.with_options(options)))
@@ -364,7 +371,7 @@ def _loop(context: _Context, phase: str, model, optimizer, first_step: int, last
             run.append_history(StepRecord(step, phase, loss, learning_rate, round(context.elapsed(), 2)))
         if context.val_pairs and (step % spec.eval_every == 0 or step == last_step):
             context.emit(Progress(step, spec.total_steps, phase=Phase.EVALUATING))
-            result = evaluate(predict_y(model), context.val_pairs, spec.model.scale)
+            result = evaluate(predict_y(model, spec.val_jpeg_quality), context.val_pairs, spec.model.scale)
             _emit_evaluation(context, step, result)
             if result.mean_psnr > best_psnr:
                 best_psnr = result.mean_psnr

@@ -8,7 +8,7 @@ from sesr_core.errors import SesrError
 from sesr_core.models.presets import ModelConfig
 from sesr_core.training._tf import keras, tf
 from sesr_core.training.grow import grow_weights
-from sesr_core.training.network import block_names, build_training_model
+from sesr_core.training.network import block_names, build_training_model, is_jpeg_aware
 from sesr_core.training.run_folder import RunFolder
 from sesr_core.training.spec import TrainSpec
 
@@ -23,7 +23,7 @@ def restore_fp32_model(run_dir: str | Path, which: str = "last") -> tuple[keras.
         latest = tf.train.latest_checkpoint(str(run.checkpoints("fp32")))
     if latest is None:
         raise SesrError(f"The run '{run_dir}' has no fp32 checkpoint yet; train it first or resume it.")
-    model = build_training_model(spec.model, spec.linear_block)
+    model = build_training_model(spec.model, spec.linear_block, jpeg_aware=spec.jpeg_aware)
     tf.train.Checkpoint(model=model).restore(latest).expect_partial()
     return model, spec
 
@@ -43,6 +43,8 @@ def transfer_weights(source: keras.Model, source_config: ModelConfig,
         names.remove("output_block")
     if source_config.activation == target_config.activation == "prelu":
         names += [f"act_{i}" for i in range(target_config.m)]
+    if is_jpeg_aware(source) and is_jpeg_aware(target):
+        names += [f"film_{name}" for name in names if name in block_names(target_config)]
     for name in names:
         target.get_layer(name).set_weights(source.get_layer(name).get_weights())
     return names
