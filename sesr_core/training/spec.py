@@ -97,7 +97,8 @@ class TrainSpec:
             object.__setattr__(self, name, None if recipe is None or recipe.is_clean else recipe.text())
         if self.val_degrade and not parse_degradation(self.val_degrade).is_fixed:
             raise SesrError(f"--val-degrade takes single values (e.g. jpeg=75), not ranges: '{self.val_degrade}'.")
-        if self.jpeg_aware and (self.degradation is None or self.degradation.jpeg is None):
+        needs_jpeg = self.jpeg_aware and self.jpeg_variant is None
+        if needs_jpeg and (self.degradation is None or self.degradation.jpeg is None):
             raise SesrError("--jpeg-aware trains on JPEG patches of many qualities: give --degrade a JPEG range, "
                             "e.g. --degrade jpeg=25-98@0.7 (or --degrade photo-aware).")
 
