@@ -276,3 +276,26 @@ def test_the_form_starts_from_a_new_runs_spec_and_keeps_the_last_one_as_one_sett
     qtbot.addWidget(again)
     again.restore(settings)
     assert again.spec() == spec
+
+
+def test_made_for_photos_is_the_clis_jpeg_aware_run_and_survives_a_restart(qtbot, app_home, tmp_path):
+    from app.settings import Settings
+    from app.widgets.train_form import TrainForm
+    from sesr_core.cli.main import build_parser
+    from sesr_core.cli.train_cmd import spec_from_args
+
+    form = TrainForm()
+    qtbot.addWidget(form)
+    form.add_data_dir(str(tmp_path))
+    form.qat.setChecked(True)
+    form.pictures.setCurrentIndex(form.pictures.findData("photo"))
+    cli = spec_from_args(build_parser().parse_args(
+        ["train", "--data", str(tmp_path), "--out", str(tmp_path / "r"), "--qat", "--degrade", "photo-aware",
+         "--jpeg-aware", "--val-degrade", "jpeg=75"]))
+    assert form.spec() == cli and cli.jpeg_aware and cli.trains_variants
+
+    form.save(Settings(), form.spec())
+    again = TrainForm()
+    qtbot.addWidget(again)
+    again.restore(Settings())
+    assert again.pictures.currentData() == "photo" and again.spec() == cli

@@ -36,6 +36,8 @@ from sesr_core.errors import SesrError
 from sesr_core.models.presets import PRESETS, ModelConfig, collapsed_params, macs_per_pixel
 
 CUSTOM = "Custom"
+# What "Made for: Photos and JPEGs" adds to a spec: the JPEG-aware recipe, validated on JPEG-75 LR images.
+PHOTO_TRAINING = {"degrade": "photo-aware", "jpeg_aware": True, "val_degrade": "jpeg=75"}
 
 
 def _spin(low: int, high: int, value: int, step: int = 1) -> QSpinBox:
@@ -74,6 +76,13 @@ class TrainForm(QWidget):
         self.data_dirs.setMaximumHeight(62)  # two folders in view; more scroll
         self.data_dirs.setAcceptDrops(False)
         self.val_dir = PathField("folder", "HR images to score, e.g. Set5/HR")
+        self.pictures = QComboBox()
+        self.pictures.addItem("Clean images", "clean")
+        self.pictures.addItem("Photos and JPEGs (JPEG-aware)", "photo")
+        self.pictures.setToolTip(
+            "Clean: trained on cleanly downscaled images, best for PNG and lossless inputs.\n"
+            "Photos and JPEGs: trained on JPEG, noise and blur, told each picture's JPEG quality; exports one file "
+            "per JPEG quality,\nand SESR Studio picks the one that matches each picture.")
         self.steps = _spin(1, 10_000_000, 1000, 100)
         self.batch = _spin(1, 1024, 16)
         self.patch = _spin(8, 512, 48, 8)
@@ -108,7 +117,13 @@ class TrainForm(QWidget):
             shape.addWidget(box, 1)
         form.addRow("Shape", shape)
         form.addRow("", self.cost)
-        form.addRow("Scale", self.scale)
+        scale_row = QHBoxLayout()
+        scale_row.addWidget(self.scale)
+        made_for = QLabel("Made for")
+        made_for.setBuddy(self.pictures)
+        scale_row.addWidget(made_for)
+        scale_row.addWidget(self.pictures, 1)
+        form.addRow("Scale", scale_row)
         form.addRow("Start from", self.init_from)
         blocks_row = QHBoxLayout()
         blocks_row.addWidget(self.blocks, 1)
@@ -207,6 +222,7 @@ class TrainForm(QWidget):
         if not data:
             raise SesrError("Add at least one folder of high-resolution training images (Data > Training).")
         qat = self.qat.isChecked()
+        photo = self.pictures.currentData() == "photo"
         problem = self.init_from.problem()
         if problem:
             raise SesrError(problem)
@@ -215,7 +231,7 @@ class TrainForm(QWidget):
             steps=self.steps.value(), batch_size=self.batch.value(), patch_size=self.patch.value(),
             learning_rate=self.learning_rate.value(), linear_block=self.blocks.currentData(), qat=qat,
             qat_steps=self.qat_steps.value() if qat else None, init_from=self.init_from.path() or None,
-            eval_every=self.eval_every.value())
+            eval_every=self.eval_every.value(), **(PHOTO_TRAINING if photo else {}))
 
     def set_spec(self, spec: TrainSpec) -> None:
         """Show a saved spec (e.g. of a run being resumed)."""
@@ -233,6 +249,7 @@ class TrainForm(QWidget):
         for folder in spec.data_dirs:
             self.add_data_dir(folder)
         self.val_dir.set_path(spec.val_dir)
+        self.pictures.setCurrentIndex(1 if spec.jpeg_aware else 0)
         self.init_from.set_path(spec.init_from)
         self.steps.setValue(spec.steps)
         self.batch.setValue(spec.batch_size)

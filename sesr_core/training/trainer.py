@@ -183,7 +183,7 @@ def _prepare(spec: TrainSpec, run: RunFolder, strategy: tf.distribute.Strategy, 
                        run.read_state().elapsed_seconds)
     run_name = run.root if role.is_chief else run.read_state().chief_run_dir
     context.log(f"Run {run_name}: {spec.model.name}, {spec.total_steps} steps "
-                f"({spec.steps} fp32{f' + {spec.qat_steps} QAT' if spec.qat else ''}), strategy {spec.strategy}.")
+                f"({spec.steps} fp32{_qat_text(spec)}), strategy {spec.strategy}.")
     if role.num_tasks > 1:
         context.log(f"This is {role.name} of a cluster of {role.num_tasks} tasks; " +
                     ("it writes the run folder." if role.is_chief else
@@ -209,6 +209,12 @@ def _prepare(spec: TrainSpec, run: RunFolder, strategy: tf.distribute.Strategy, 
         baseline = evaluate_bicubic(context.val_pairs, spec.model.scale)
         _emit_evaluation(context, 0, baseline, is_baseline=True)
     return context
+
+
+def _qat_text(spec: TrainSpec) -> str:
+    if spec.trains_variants:
+        return f"; then {spec.qat_steps} QAT steps for each JPEG quality variant, in runs of their own"
+    return f" + {spec.qat_steps} QAT" if spec.qat else ""
 
 
 def _run_phases(context: _Context) -> None:
