@@ -17,10 +17,14 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from sesr_core.models.card import read_card, write_card
 from sesr_core.models.catalog import RESOURCES
+from sesr_core.models.jpeg_variants import LOSSLESS, nearest_variant, variant_name
 from sesr_core.training._tf import tf
 from sesr_core.training.export_run import export_run
+from sesr_core.training.jpeg_aware_runs import VARIANTS_FOLDER, variant_dir, variant_file, variant_qualities
 from sesr_core.training.run_folder import RunFolder
+from sesr_core.training.spec import TrainSpec
 from sesr_core.training.transfer import restore_fp32_model
 
 RECORD_FILES = ("spec.json", "history.jsonl", "train.log", "state.json")
@@ -71,6 +75,40 @@ def set_default(name: str) -> None:
     defaults_file.write_text("\n".join(sorted(kept + [name])) + "\n")
 
 
+def ship_family(run: RunFolder, name: str) -> None:
+    """Ship a JPEG-aware run: every variant's int8 file and fp32 twin as the run exported them (renamed ``NAME``,
+    ``NAME-q75``, ...; their cards say so), the parent's record with each variant run's small files in
+    ``variants/qNN/``.
+
+    The lossless file's card also says what the family scores on JPEG-75 LR: the score of the variant the runtime
+    picks there (:func:`~sesr_core.models.jpeg_variants.nearest_variant`), not the lossless file's own.
+    """
+    cards = {}
+    model_name = TrainSpec.load(run.root).model.name
+    for quality in variant_qualities():
+        variant = variant_name(name, quality)
+        for precision, file_name in (("int8", variant), ("fp32", f"{variant}-fp32")):
+            exported = variant_file(run.models / f"{model_name}-{precision}.tflite", quality)
+            if not exported.is_file():
+                raise SystemExit(f"{exported} is missing: finish the run first (sesr train --resume {run.root}).")
+            path = RESOURCES / f"{file_name}.tflite"
+            shutil.copyfile(exported, path)
+            card = {**read_card(exported), "name": file_name, "file": path.name,
+                    "jpeg_variant": {"family": name, "quality": quality}}
+            write_card(path, card)
+            cards[quality, precision] = (path, card)
+            evaluation = card["evaluation"]
+            print(f"{path.name}: Set5 {evaluation.get('psnr')} dB, JPEG-75 {evaluation['degraded']['psnr']} dB")
+    write_record(run, RESOURCES / "records" / name)
+    for quality in variant_qualities():
+        copy_run_files(variant_dir(run.root, quality), RESOURCES / "records" / name / VARIANTS_FOLDER / f"q{quality}")
+    for precision in ("int8", "fp32"):
+        path, card = cards[LOSSLESS, precision]
+        at_75 = cards[nearest_variant(75), precision][1]
+        card["evaluation"]["degraded"] = {**at_75["evaluation"]["degraded"], "model": at_75["name"]}
+        write_card(path, card)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", type=Path)
@@ -81,6 +119,12 @@ def main() -> None:
     args = parser.parse_args()
     run = RunFolder(args.run_dir)
     RESOURCES.mkdir(parents=True, exist_ok=True)
+    if TrainSpec.load(run.root).trains_variants:
+        ship_family(run, args.name)
+        if args.default:
+            set_default(args.name)
+        print(f"Shipped the JPEG-aware family {args.name}; record in {RESOURCES / 'records' / args.name}")
+        return
     for precision, name in (("int8", args.name), ("fp32", f"{args.name}-fp32")):
         path, card = export_run(run.root, precision, RESOURCES / f"{name}.tflite", name=name)
         print(f"{path.name}: Set5 {card['evaluation'].get('psnr')} dB / {card['evaluation'].get('ssim')}")

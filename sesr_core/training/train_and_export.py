@@ -135,7 +135,7 @@ def _train_and_export_variants(spec: TrainSpec, run_dir: Path, exports: Sequence
                 raise CancelledError(partial=partial(parent))
             on_event(Progress(offset, total, "exporting", Phase.EXPORTING))
             out = request.out_path or run_dir / "models" / f"{spec.model.name}-{request.precision}.tflite"
-            name = variant_name(request.name or spec.model.name, quality)
+            name = variant_name(request.name, quality) if request.name else None  # else the file's stem
             variant_request = ExportRequest(request.precision, variant_file(out, quality), name)
             models.append(export_model(folder, variant_request, on_event))
             offset += work.export_costs[precisions.index(request.precision)]
