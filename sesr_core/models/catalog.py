@@ -62,6 +62,7 @@ class CatalogEntry:
     default: bool
     card: dict
     experimental: bool = False
+    family_files: int = 0  # for a JPEG-aware family's lossless entry of the catalog: how many files the family has
 
     @property
     def purpose(self) -> str:
@@ -132,7 +133,8 @@ def list_models() -> list[CatalogEntry]:
         found = [_entry(p, shipped, defaults) for p in sorted(folder.glob("*.tflite"))] if folder.is_dir() else []
         entries += sorted((e for e in found if e), key=_catalog_order)
     experimental = experimental_names(entries)
-    return [replace(e, experimental=True) if e.name in experimental else e for e in entries]
+    entries = [replace(e, experimental=True) if e.name in experimental else e for e in entries]
+    return [replace(e, family_files=len(family_variants(e, entries=entries))) if e.is_family else e for e in entries]
 
 
 def _catalog_order(entry: CatalogEntry) -> tuple:
@@ -187,7 +189,7 @@ def family_summary(entry: CatalogEntry, entries: list[CatalogEntry] | None = Non
     """'JPEG-aware: 7 files, picked by each JPEG's quality' for a family's lossless entry, '' for other models."""
     if not entry.is_family:
         return ""
-    files = len(family_variants(entry, entries=entries))
+    files = entry.family_files or len(family_variants(entry, entries=entries))
     return f"JPEG-aware: {files} file{'s' * (files != 1)}, picked by each JPEG's quality"
 
 
