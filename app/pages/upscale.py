@@ -260,6 +260,7 @@ class UpscalePage(JobPage):
         self.model_menu.addSeparator()
         for entry in listed(self.catalog.entries(self.picker.scale)):  # a family once: its file follows each image
             action = self.model_menu.addAction(entry.name + (" (per JPEG quality)" if entry.is_family else ""))
+            action.setData(entry.name)
             action.setCheckable(True)
             action.setChecked(bool(rows) and all(self.queue.items[r].override == entry.name for r in rows))
             action.triggered.connect(lambda _checked=False, name=entry.name: self.set_item_model(rows, name))
