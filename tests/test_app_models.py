@@ -181,6 +181,7 @@ def test_a_jpeg_aware_family_is_listed_once_with_its_files(photo_family, window)
     assert family in names and not any("-q" in name for name in names)
     page.select(family)
     row = names.index(family)
-    assert "JPEG-aware: 7 files, picked by each JPEG's quality" in page.table.item(row, 6).text()
+    assert "JPEG-aware (7 files)" in page.table.item(row, 6).text()
     card = page.details.toPlainText()
+    assert "JPEG-aware: 7 files, picked by each JPEG's quality" in card
     assert "JPEG-aware family" in card and "JPEG quality 45" in card and photo_family.name(45) in card

@@ -120,7 +120,7 @@ def table_values(entry: CatalogEntry, common_dataset: str | None = "Set5") -> li
     if entry.experimental:
         source += ", experimental"
     if entry.is_family:
-        source += f", {family_summary(entry)}"
+        source += f", JPEG-aware ({entry.family_files or len(family_variants(entry))} files)"
     psnr = f"{entry.set5_psnr:.2f}" if entry.set5_psnr else "—"
     if entry.set5_psnr and common_dataset is None:
         psnr += f" on {entry.eval_dataset or 'an unnamed data set'}"
