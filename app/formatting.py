@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sesr_core.models.catalog import CatalogEntry
+from sesr_core.models.catalog import CatalogEntry, family_summary
 from sesr_core.time_left import clock_text
 
 
@@ -61,9 +61,18 @@ def model_summary(entry: CatalogEntry) -> str:
     return " · ".join([entry.name, entry.precision, *_cost_and_score(entry, "MACs/px", "")])
 
 
+def _family_words(entry: CatalogEntry) -> list[str]:
+    """['JPEG-aware: 7 files, picked by each JPEG's quality'] for a family, ['for JPEG quality 75'] for one of its
+    files, [] for other models."""
+    if entry.is_family:
+        return [family_summary(entry)]
+    return [f"for JPEG quality {entry.jpeg_variant.quality}"] if entry.is_variant else []
+
+
 def model_description(entry: CatalogEntry) -> str:
     """'int8 · M5 · 13.5k MACs per pixel · 36.80 dB on Set5' (what is known of it)."""
     shape = entry.preset if entry.preset != "custom" else "custom shape"
-    extra = [entry.purpose] if entry.purpose != "clean" else []
+    kind = _family_words(entry)
+    extra = [", ".join([entry.purpose, *kind])] if kind or entry.purpose != "clean" else []
     extra += ["experimental"] if entry.experimental else []
     return " · ".join([entry.precision, shape, *_cost_and_score(entry, "MACs per pixel", "on "), *extra])

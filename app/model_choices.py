@@ -2,7 +2,8 @@
 
 Recommended is the scale's default; Faster and Sharper are non-experimental models of the same kind that cost less,
 or are at least :data:`SHARPER_BY_DB` better on the same data set; Photo is for JPEG and other compressed inputs.
-fp32 twins and experimental models are offered only in the advanced list.
+fp32 twins, experimental models and a JPEG-aware family's files for one quality (the family's lossless entry stands
+for them, resolved per input) are offered only in the advanced list.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def is_twin(entry: CatalogEntry) -> bool:
 
 
 def _offered(entry: CatalogEntry) -> bool:
-    return entry.shipped and not entry.experimental and not is_twin(entry)
+    return entry.shipped and not entry.experimental and not is_twin(entry) and not entry.is_variant
 
 
 def choices(entries: list[CatalogEntry], scale: int, advanced: bool = False) -> list[Choice]:
@@ -67,7 +68,7 @@ def choices(entries: list[CatalogEntry], scale: int, advanced: bool = False) -> 
     if photos:
         rows.append(Choice(next((e for e in photos if e.default), photos[0]), PHOTO))
     offered = {c.entry.name for c in rows}
-    rows += [Choice(e, YOURS) for e in models if not e.shipped and e.name not in offered]
+    rows += [Choice(e, YOURS) for e in models if not e.shipped and not e.is_variant and e.name not in offered]
     if advanced:
         offered = {c.entry.name for c in rows}
         rows += [Choice(e, ADVANCED) for e in models if e.name not in offered]

@@ -34,4 +34,5 @@ def shared_data() -> Path:
     return folder
 
 
+from tests.jpeg_family import photo_family  # noqa: E402, F401  (the JPEG-aware family, or its stand-in)
 from tests.runtime_models import default_model_path, tiny_models  # noqa: E402, F401  (runtime test fixtures)

@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from sesr_core.models.catalog import list_models  # noqa: E402
+from sesr_core.models.catalog import list_models, listed  # noqa: E402
 
 pytest_plugins = ("tests.app_fixtures",)
 
@@ -34,7 +34,7 @@ def test_import_a_valid_model_and_use_it_at_once(window, tiny_models, tmp_path):
 
     again = page.import_files([tiny_models.path(2, "int8")])  # with its card: name and evaluation come along
     assert again[0].name == "tiny-x2-int8" and again[0].card["model"]["m"] == 1
-    assert page.table.rowCount() == len(list_models())
+    assert page.table.rowCount() == len(listed(list_models()))
 
 
 def test_an_invalid_model_is_refused_with_a_sentence(window, tmp_path):
@@ -171,3 +171,17 @@ def test_importing_the_same_model_twice_is_noticed(window, tmp_path):
     assert page.import_files([copy]) == []
     assert page.banner.kind == "error"
     assert "is already in your models as" in page.banner.message() and "'same.tflite'" in page.banner.message()
+
+
+def test_a_jpeg_aware_family_is_listed_once_with_its_files(photo_family, window):
+    page = window.models
+    window.catalog.refresh()
+    names = [page.table.item(row, 0).text() for row in range(page.table.rowCount())]
+    family = photo_family.family.name
+    assert family in names and not any("-q" in name for name in names)
+    page.select(family)
+    row = names.index(family)
+    assert "JPEG-aware (7 files)" in page.table.item(row, 6).text()
+    card = page.details.toPlainText()
+    assert "JPEG-aware: 7 files, picked by each JPEG's quality" in card
+    assert "JPEG-aware family" in card and "JPEG quality 45" in card and photo_family.name(45) in card

@@ -37,44 +37,67 @@ def three_kinds(tmp_path) -> list[Path]:
     return [folder / "low.jpg", folder / "clean.png", folder / "high.jpg"]
 
 
-def test_the_queue_shows_the_models_sesr_upscale_auto_chooses(qtbot, window, three_kinds, tmp_path, capsys):
+def _cli_models(capsys, paths: list[Path], out: Path, *options: str) -> list[str]:
+    """The models `sesr upscale --json` names for ``paths``, in order."""
+    from sesr_core.cli import main as sesr
+
+    capsys.readouterr()
+    assert sesr(["upscale", *map(str, paths), "-o", str(out), "--json", "--threads", "1", *options]) == 0
+    return [json.loads(line)["model"] for line in capsys.readouterr().out.splitlines()]
+
+
+def test_the_queue_shows_the_models_sesr_upscale_auto_chooses(qtbot, photo_family, window, three_kinds, tmp_path,
+                                                              capsys):
     page = window.upscale
     assert page.picker.automatic  # "Automatic" is the default
     page.open_paths(three_kinds)
     shown = [item.model for item in page.queue.items]
-    assert shown == ["SESR-M5-x2-photo", "SESR-M5-x2", "SESR-M5-x2"]
-    assert "photo model" in page.queue.items[0].reason and "clean model" in page.queue.items[1].reason
+    assert shown == [photo_family.name(45), "SESR-M5-x2", "SESR-M5-x2"]  # the photo family's file for quality 50
+    assert "photo model for JPEG quality 45" in page.queue.items[0].reason
+    assert "clean model" in page.queue.items[1].reason
     tooltip = page.queue.data(page.queue.index(0), 3)  # Qt.ToolTipRole
-    assert "SESR-M5-x2-photo" in tooltip and page.queue.items[0].reason in tooltip
+    assert photo_family.name(45) in tooltip and page.queue.items[0].reason in tooltip
+    assert photo_family.name(45) in page.queue.items[0].detail_text()
+    assert _cli_models(capsys, three_kinds, tmp_path / "cli") == shown
 
-    from sesr_core.cli import main as sesr
+    page.select_model(photo_family.family.name)  # the family picked for all: each image still gets its file
+    shown = [item.model for item in page.queue.items]
+    assert shown == [photo_family.name(45), photo_family.family.name, photo_family.family.name]
+    assert page.queue.items[0].reason == "chosen in the model picker; JPEG, quality about 50: its file for JPEG " \
+        "quality 45"
+    assert _cli_models(capsys, three_kinds, tmp_path / "named", "--model", photo_family.family.name) == shown
 
-    capsys.readouterr()
-    assert sesr(["upscale", *map(str, three_kinds), "-o", str(tmp_path / "cli"), "--json"]) == 0
-    printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [line["model"] for line in printed] == shown
 
-
-def test_a_model_for_one_image_overrides_the_automatic_choice(qtbot, window, x2_model, three_kinds, tmp_path):
+def test_a_model_for_one_image_overrides_the_automatic_choice(qtbot, photo_family, window, x2_model, three_kinds,
+                                                              tmp_path):
     page = window.upscale
     page.catalog.refresh()  # tiny-x2 was installed after the window opened
     page.open_paths(three_kinds)
+    photo = photo_family.name(45)
     page.list.setCurrentIndex(page.queue.index(1))
     page.list.selectionModel().select(page.queue.index(1), page.list.selectionModel().SelectionFlag.Select)
     page._fill_model_menu()  # what the context menu "Model for this image" shows
-    names = [a.text() for a in page.model_menu.actions() if a.text()]
-    assert "tiny-x2" in names and "SESR-M5-x2-photo" in names
-    next(a for a in page.model_menu.actions() if a.text() == "tiny-x2").trigger()
-    assert [i.model for i in page.queue.items] == ["SESR-M5-x2-photo", "tiny-x2", "SESR-M5-x2"]
+    offered = {a.data(): a for a in page.model_menu.actions() if a.data()}
+    assert "tiny-x2" in offered and photo_family.family.name in offered
+    assert not any(name.startswith(f"{photo_family.family.name}-q") for name in offered), "the family stands for them"
+    assert offered[photo_family.family.name].text() == f"{photo_family.family.name} (per JPEG quality)"
+    offered["tiny-x2"].trigger()
+    assert [i.model for i in page.queue.items] == [photo, "tiny-x2", "SESR-M5-x2"]
     page.select_model("SESR-M5-x2")  # a model for all in the picker: the per-image choice still wins
     assert [i.model for i in page.queue.items] == ["SESR-M5-x2", "tiny-x2", "SESR-M5-x2"]
     page.select_model(AUTOMATIC)
-    assert [i.model for i in page.queue.items] == ["SESR-M5-x2-photo", "tiny-x2", "SESR-M5-x2"]
+    assert [i.model for i in page.queue.items] == [photo, "tiny-x2", "SESR-M5-x2"]
+    page.set_item_model([0, 1], photo_family.family.name)  # the family for two images: each gets its own file
+    assert [i.model for i in page.queue.items] == [photo, photo_family.family.name, "SESR-M5-x2"]
+    assert page.queue.items[1].reason == "chosen for this image; lossless PNG: its file for lossless input"
+    page.set_item_model([1], "tiny-x2")
     page.options.folder.set_path(str(tmp_path / "out"))
     run_batch(qtbot, page, timeout=120_000)
     assert [i.state for i in page.queue.items] == [DONE, DONE, DONE]
     with Image.open(tmp_path / "out" / "clean_x2.png") as written:
         assert "model tiny-x2" in written.getexif()[0x0131]
+    with Image.open(tmp_path / "out" / "low_x2.jpg") as written:
+        assert f"model {photo}" in written.getexif()[0x0131]
 
 
 def test_add_folder_leaves_out_our_own_results(qtbot, window, x2_model, images, tmp_path):

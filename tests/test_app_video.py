@@ -154,3 +154,23 @@ def test_an_error_after_the_last_frame_leaves_no_full_bar(qtbot, window, x2_mode
     assert page.banner.kind == "error" and "cut.mp4" in page.banner.message()
     assert page.progress_text.text() == "Stopped by an error."
     assert page.progress.format() == "" and page.progress.value() == 0
+
+
+def test_a_family_picked_for_a_low_rate_clip_uses_the_file_sesr_video_uses(qtbot, photo_family, window, tmp_path):
+    from sesr_core.runtime.model_choice import VIDEO_PHOTO_BELOW_BPP, VIDEO_VARIANT_QUALITY
+    from tests.test_model_choice import _clip
+
+    starved = Path(_clip(tmp_path / "low.mp4", int(160 * 128 * 25 * VIDEO_PHOTO_BELOW_BPP / 4)))
+    page = window.video
+    page.select_model(photo_family.family.name)
+    assert page.open_video(starved)
+    qtbot.waitUntil(lambda: not page.preview_runner.busy and page._frame is not None, timeout=30_000)
+    expected = photo_family.name(VIDEO_VARIANT_QUALITY)  # what `sesr video --model FAMILY` names (test_jpeg_family)
+    assert page._frame.model == expected and page.compare_view._after_label == f"{expected} ×2"
+    messages = []
+    page.status_message.connect(messages.append)
+    page.output.set_path(str(tmp_path / "out.mp4"))
+    page.start()
+    qtbot.waitUntil(lambda: not page.busy, timeout=120_000)
+    assert page.banner.kind == "success", page.banner.message()
+    assert any(m.startswith(f"Upscaling with {expected}: chosen in the model picker; h264 video at") for m in messages)

@@ -24,7 +24,7 @@ from sesr_core.imaging.degradation import (
     jpeg_roundtrip,
     parse_degradation,
 )
-from sesr_core.runtime.input_quality import estimate_jpeg_quality
+from sesr_core.imaging.jpeg_quality import estimate_jpeg_quality
 
 
 def _photo(shared_data, side: int = 192) -> np.ndarray:

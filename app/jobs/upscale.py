@@ -2,7 +2,8 @@
 
 The batch is :func:`sesr_core.runtime.batch.run_batch`, the one ``sesr upscale`` runs: the same rules (duplicate
 outputs, failures that do not stop the batch, no partial file on cancel) and the same sentences. The model of each
-row is the automatic choice of ``sesr upscale --model auto`` unless the user picked one.
+row is the automatic choice of ``sesr upscale --model auto`` unless the user picked one; a JPEG-aware family, picked
+or chosen, gives each row the family's file for the image's JPEG quality, as ``sesr upscale`` does.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 from app.jobs import runtime_bridge
 from sesr_core.imaging.image_read import IMAGE_EXTENSIONS as IMAGE_EXTENSIONS  # for the page
 from sesr_core.jobs import CancelToken, EventCallback, ItemEvent, ItemState, LogEvent, Progress  # noqa: F401 (page)
+from sesr_core.models.catalog import CatalogEntry
 from sesr_core.runtime.batch import BatchResult
 
 
@@ -54,6 +56,16 @@ def choose_model(path: Path, scale: int) -> ChosenModel:
 
     choice = core_choice(path, scale)
     return ChosenModel(choice.entry.name, choice.entry.path, choice.reason)
+
+
+def family_file(path: Path, model: CatalogEntry, why: str, kind: str = "image") -> ChosenModel:
+    """The model a picked ``model`` gives the image (or ``kind`` "video") at ``path``: a JPEG-aware family's file for
+    the input's quality (``why`` it was picked, then which file and why), else ``model`` itself because of ``why``."""
+    from sesr_core.runtime.model_choice import choose_family_file
+
+    choice = choose_family_file(path, model, kind)
+    reason = f"{why}; {choice.reason}" if choice.reason else why
+    return ChosenModel(choice.entry.name, choice.entry.path, reason)
 
 
 def folder_images(folder: Path) -> tuple[list[Path], list[Path]]:

@@ -29,7 +29,7 @@ from app.settings import Settings
 from app.widgets.banner import Banner
 from app.widgets.model_card_view import PSNR_COLUMN, card_html, psnr_dataset, psnr_heading, table_values
 from sesr_core.errors import SesrError
-from sesr_core.models.catalog import CatalogEntry, user_models_dir
+from sesr_core.models.catalog import CatalogEntry, listed, user_models_dir
 
 COLUMNS = ["Name", "Scale", "Preset", "Precision", "MACs/px", "PSNR (dB)", "Source"]  # PSNR: see reload
 
@@ -93,9 +93,10 @@ class ModelsPage(QWidget):
     # ------------------------------------------------------------------------------------------------ table
 
     def reload(self) -> None:
-        """Show the catalog again, keeping the selected model when it still exists."""
+        """Show the catalog again, keeping the selected model when it still exists; a JPEG-aware family once (its
+        lossless entry, with the count of its files), not each of its files."""
         selected = self.selected_entry()
-        entries = self.catalog.entries()
+        entries = listed(self.catalog.entries())
         self.table.setRowCount(len(entries))
         labels = [*COLUMNS[:PSNR_COLUMN], psnr_heading(entries), *COLUMNS[PSNR_COLUMN + 1:]]
         self.table.setHorizontalHeaderLabels(labels)

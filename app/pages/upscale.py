@@ -30,6 +30,7 @@ from app.jobs.upscale import (
     QueueTask,
     RowProgress,
     choose_model,
+    family_file,
     folder_images,
     keep_both_name,
     run_queue,
@@ -47,6 +48,7 @@ from app.widgets.panes import two_panes
 from app.widgets.queue_list import DONE, FAILED, WAITING, WORKING, QueueModel, QueueView
 from app.widgets.workload import follow_queue
 from sesr_core.errors import SesrError
+from sesr_core.models.catalog import listed
 from sesr_core.time_left import TimeLeft, describe_time_left
 
 IMAGE_FILTER = "Images (" + " ".join(f"*{e}" for e in IMAGE_EXTENSIONS) + ")"
@@ -228,17 +230,18 @@ class UpscalePage(JobPage):
             if item.state == DONE:
                 continue
             own = self.catalog.find(item.override) if item.override else None
-            if own is not None and own.scale == scale:
-                values = {"model": own.name, "model_path": own.path, "reason": "chosen for this image"}
-            elif chosen is not None:
-                values = {"model": chosen.name, "model_path": chosen.path, "reason": "chosen in the model picker"}
-            else:
-                try:
-                    choice = choose_model(item.path, scale)
-                except SesrError as err:
-                    values = {"model": "", "model_path": None, "reason": str(err)}
+            try:
+                if own is not None and own.scale == scale:
+                    choice = family_file(item.path, own, "chosen for this image")
+                elif chosen is not None:
+                    choice = family_file(item.path, chosen, "chosen in the model picker")
                 else:
-                    values = {"model": choice.name, "model_path": choice.path, "reason": f"automatic: {choice.reason}"}
+                    choice = choose_model(item.path, scale)
+                    choice = replace(choice, reason=f"automatic: {choice.reason}")
+            except SesrError as err:
+                values = {"model": "", "model_path": None, "reason": str(err)}
+            else:
+                values = {"model": choice.name, "model_path": choice.path, "reason": choice.reason}
             self.queue.update(row, scale=scale, **values)
 
     def set_item_model(self, rows: list[int], name: str) -> None:
@@ -255,8 +258,9 @@ class UpscalePage(JobPage):
         follow = self.model_menu.addAction("As the model picker says")
         follow.triggered.connect(lambda: self.set_item_model(rows, ""))
         self.model_menu.addSeparator()
-        for entry in self.catalog.entries(self.picker.scale):
-            action = self.model_menu.addAction(entry.name)
+        for entry in listed(self.catalog.entries(self.picker.scale)):  # a family once: its file follows each image
+            action = self.model_menu.addAction(entry.name + (" (per JPEG quality)" if entry.is_family else ""))
+            action.setData(entry.name)
             action.setCheckable(True)
             action.setChecked(bool(rows) and all(self.queue.items[r].override == entry.name for r in rows))
             action.triggered.connect(lambda _checked=False, name=entry.name: self.set_item_model(rows, name))

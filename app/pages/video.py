@@ -27,7 +27,7 @@ from app.formatting import duration
 from app.jobs import runtime_bridge
 from app.jobs.threads import JobRunner
 from app.jobs.upscale import keep_both_name
-from app.jobs.video import FramePreview, VideoSummary, preview_frame, run_video
+from app.jobs.video import FramePreview, VideoSummary, preview_frame, run_video, video_model
 from app.pages.job_page import JobPage
 from app.settings import Settings
 from app.widgets.compare_panel import ComparePanel
@@ -209,11 +209,12 @@ class VideoPage(JobPage):
             return
         self._preview_again = False
         path, seconds, bicubic = self.path, self.frame_time(), self.compare.bicubic
-        model = entry.path if entry else None
+        chosen = video_model(path, entry) if entry else None
+        model, name = (chosen.path, chosen.name) if chosen else (None, "")
         threads = self.settings.integer("runtime/threads", 0) or None
         self.compare_view.set_message(f"Upscaling the frame at {duration(seconds)}…")
         thread = self.preview_runner.start(
-            lambda on_event, cancel: preview_frame(path, seconds, model, threads, bicubic, on_event, cancel),
+            lambda on_event, cancel: preview_frame(path, seconds, model, threads, bicubic, on_event, cancel, name),
             "Frame preview")
         thread.succeeded.connect(self._frame_ready)
         thread.failed.connect(lambda reason: self.compare_view.set_message(reason))
@@ -232,10 +233,9 @@ class VideoPage(JobPage):
         if self.compare.bicubic and frame.bicubic is None:
             self.preview()
             return
-        entry = self.picker.entry()
         before = frame.bicubic if self.compare.bicubic else frame.original
         label = f"Bicubic ×{frame.scale}" if self.compare.bicubic else "Original"
-        after_label = f"{entry.name if entry else 'model'} ×{frame.scale}" if frame.upscaled else ""
+        after_label = f"{frame.model or 'model'} ×{frame.scale}" if frame.upscaled else ""
         self.compare.caption.setText(f"Frame at {duration(frame.seconds)}")
         self.compare_view.set_images(before, frame.upscaled, label, after_label, keep_view=keep_view)
         self.compare_view.set_message("" if frame.upscaled else "Choose a model to preview the result")
@@ -258,6 +258,7 @@ class VideoPage(JobPage):
                                          second=("Keep both", lambda: self.start("keep")))
                 return
             target = keep_both_name(target)
+        chosen = video_model(self.path, entry)
         self._save()
         self._earlier = self.result
         self.result = None
@@ -268,13 +269,15 @@ class VideoPage(JobPage):
         threads = self.settings.integer("runtime/threads", 0) or None
         self.preview_runner.cancel()
         thread = self.runner.start(
-            lambda on_event, cancel: run_video(source, target, entry.path, threads, codec, crf, preset, overwrite,
+            lambda on_event, cancel: run_video(source, target, chosen.path, threads, codec, crf, preset, overwrite,
                                                on_event, cancel), "Video upscaling")
         thread.event.connect(self._on_event)
         thread.succeeded.connect(self._finished)
         thread.cancelled.connect(self._cancelled)
         thread.failed.connect(self._job_failed)
         self.reset_progress("Starting…")
+        if chosen.name != entry.name:
+            self.status_message.emit(f"Upscaling with {chosen.name}: {chosen.reason}")
         thread.start()
 
     def _cancelled(self, _partial: object = None) -> None:

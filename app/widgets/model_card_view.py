@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 
 from app.formatting import compact, count, duration
-from sesr_core.models.catalog import SHARPER_BY_DB, CatalogEntry
+from sesr_core.models.catalog import SHARPER_BY_DB, CatalogEntry, family_summary, family_variants
+from sesr_core.models.jpeg_variants import variant_label
 
 
 def _rows(pairs: list[tuple[str, object]]) -> str:
@@ -38,6 +39,10 @@ def card_html(entry: CatalogEntry) -> str:
         if entry.shipped else "your model"
     if entry.experimental:
         source += f"; experimental: not {SHARPER_BY_DB:g} dB sharper than the next smaller model for its extra cost"
+    if entry.is_family:
+        source += f"; {family_summary(entry)}"
+    elif entry.is_variant:
+        source += f"; {entry.jpeg_variant.family}'s file for JPEG quality {entry.jpeg_variant.quality}"
     shape = f"m={model['m']}, f={model['f']}, p={model['p']}, {model.get('activation', '')}" if model else None
     overview = _rows([
         ("Preset", entry.preset), ("Scale", f"×{entry.scale}"), ("Precision", entry.precision), ("Shape", shape),
@@ -64,6 +69,8 @@ def card_html(entry: CatalogEntry) -> str:
     ])
     parts = [f"<h2 style='margin-bottom:2px'>{html.escape(entry.name)}</h2>",
              "<h4>Model</h4>", overview, "<h4>Training</h4>", trained]
+    if entry.is_family:
+        parts += ["<h4>JPEG-aware family: the file each input gets</h4>", _family_rows(entry)]
     if evaluation:
         images = evaluation.get("images") or {}
         rows = [("Mean", f"{evaluation.get('psnr', 0):.2f} dB · SSIM {evaluation.get('ssim', 0):.4f}")]
@@ -79,6 +86,17 @@ def card_html(entry: CatalogEntry) -> str:
     else:
         parts += ["<h4>Evaluation</h4><p style='color:gray'>Not evaluated.</p>"]
     return "".join(parts)
+
+
+def _family_rows(entry: CatalogEntry) -> str:
+    """One row per file of ``entry``'s family: the input it serves, its name and its PSNR on JPEG-degraded LR."""
+    rows = []
+    for quality, variant in family_variants(entry).items():
+        degraded = ((variant.card.get("evaluation") or {}).get("degraded") or {})
+        score = f" · {degraded['psnr']:.2f} dB on LR {degraded.get('degradation', '')}" if degraded.get("psnr") else ""
+        label = variant_label(quality)
+        rows.append((label[0].upper() + label[1:], f"{variant.name}{score}"))
+    return _rows(rows)
 
 
 PSNR_COLUMN = 5
@@ -101,6 +119,8 @@ def table_values(entry: CatalogEntry, common_dataset: str | None = "Set5") -> li
     source = ("shipped" + (", default" if entry.default else "")) if entry.shipped else "user"
     if entry.experimental:
         source += ", experimental"
+    if entry.is_family:
+        source += f", JPEG-aware ({entry.family_files or len(family_variants(entry))} files)"
     psnr = f"{entry.set5_psnr:.2f}" if entry.set5_psnr else "—"
     if entry.set5_psnr and common_dataset is None:
         psnr += f" on {entry.eval_dataset or 'an unnamed data set'}"

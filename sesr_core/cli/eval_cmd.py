@@ -9,7 +9,7 @@ from pathlib import Path
 from sesr_core.cli.upscale_cmd import add_engine_argument
 from sesr_core.errors import ModelError, SesrError
 from sesr_core.evaluation.pairs import load_eval_pairs
-from sesr_core.evaluation.protocol import evaluate, evaluate_bicubic
+from sesr_core.evaluation.protocol import evaluate, evaluate_bicubic, evaluate_per_pair
 from sesr_core.imaging.degradation import Degradation, parse_degradation
 from sesr_core.models.catalog import find_model
 
@@ -17,7 +17,8 @@ from sesr_core.models.catalog import find_model
 def register(commands) -> None:
     parser = commands.add_parser("eval", help="measure PSNR and SSIM (Y channel, border shaved) on a folder")
     parser.add_argument("--model", required=True,
-                        help="a .tflite file, a catalog name, a training run folder, or bicubic")
+                        help="a .tflite file, a catalog name, a training run folder, or bicubic; a JPEG-aware "
+                        "family's name evaluates each LR image with its file for that image's JPEG quality")
     parser.add_argument("--scale", type=int, choices=(2, 4), required=True)
     parser.add_argument("--hr", required=True, metavar="DIR", help="high-resolution ground truth images")
     parser.add_argument("--lr", metavar="DIR", help="low-resolution inputs with the same file names (default: bicubic)")
@@ -67,18 +68,36 @@ def predictor_for(model: str, scale: int, checkpoint: str = "last", engine: str 
     return sr_model.upscale_y, f"{path.name} ({sr_model.precision}, {choice.label})"
 
 
+def family_for(model: str, scale: int, engine: str | None = None):
+    """A :class:`~sesr_core.cli.eval_family.FamilyPredictor` when ``model`` names a JPEG-aware family's lossless file
+    (by catalog name or path), else None."""
+    if model == "bicubic" or Path(model).is_dir():
+        return None
+    entry = find_model(model, scale)
+    if not entry.is_family:
+        return None
+    from sesr_core.cli.eval_family import FamilyPredictor
+
+    return FamilyPredictor(entry, scale, engine)
+
+
 def run(args) -> int:
     degradation = fixed_degradation(args.degrade) if args.degrade else None
-    if args.model == "bicubic":
+    family = family_for(args.model, args.scale, args.engine)  # the model first: a wrong name is reported before
+    if family is not None:  # any image is read
+        description = family.description()
+        result = evaluate_per_pair(family, load_eval_pairs(args.hr, args.scale, args.lr, degradation), args.scale)
+    elif args.model == "bicubic":
         description = "bicubic (MATLAB imresize)"
         result = evaluate_bicubic(load_eval_pairs(args.hr, args.scale, args.lr, degradation), args.scale)
-    else:  # the model first: a wrong name is reported before any image is read
+    else:
         predict, description = predictor_for(args.model, args.scale, args.checkpoint, args.engine)
         result = evaluate(predict, load_eval_pairs(args.hr, args.scale, args.lr, degradation), args.scale)
     lr_text = degradation.text() if degradation else "clean"
     if args.json:
-        print(json.dumps({"model": description, "scale": args.scale, "degradation": lr_text, **result.to_dict()},
-                         indent=2))
+        files = {"files_used": family.used} if family is not None else {}
+        print(json.dumps({"model": description, "scale": args.scale, "degradation": lr_text, **files,
+                          **result.to_dict()}, indent=2))
         return 0
     width = max(len(s.name) for s in result.scores) + 2
     print(f"{description}, x{args.scale}, {len(result.scores)} images (Y channel, {args.scale}-pixel border shaved"
@@ -87,4 +106,6 @@ def run(args) -> int:
     for score in result.scores:
         print(f"{score.name:<{width}}{score.psnr:>10.3f}{score.ssim:>9.4f}")
     print(f"{'mean':<{width}}{result.mean_psnr:>10.3f}{result.mean_ssim:>9.4f}")
+    if family is not None:
+        print(f"files used: {family.files_used()}")
     return 0

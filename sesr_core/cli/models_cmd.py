@@ -5,13 +5,24 @@ from __future__ import annotations
 import json
 
 from sesr_core.errors import ModelError
-from sesr_core.models.catalog import SHARPER_BY_DB, CatalogEntry, list_models, user_models_dir
+from sesr_core.models.catalog import (
+    SHARPER_BY_DB,
+    CatalogEntry,
+    family_summary,
+    family_variants,
+    list_models,
+    listed,
+    user_models_dir,
+)
 
 
 def register(commands) -> None:
     parser = commands.add_parser("models", help="list, import, rename or delete models",
                                  description="List the shipped and user models, or manage the user models.")
     parser.add_argument("--json", action="store_true", help="print the list as JSON")
+    parser.add_argument("--all", action="store_true",
+                        help="also list each JPEG-aware family's files for one JPEG quality (NAME-q75...), which "
+                        "its family's name stands for")
     parser.set_defaults(run=run_list)
     actions = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=type(parser))
     add = actions.add_parser("import", help="copy a .tflite (and its card) into the user models")
@@ -59,10 +70,18 @@ def run_delete(args) -> int:
     return 0
 
 
+def _as_json(entry: CatalogEntry, catalog: list[CatalogEntry]) -> dict:
+    data = entry.to_dict()
+    if entry.is_family:
+        data["variants"] = {str(q): e.name for q, e in family_variants(entry, entries=catalog).items()}
+    return data
+
+
 def run_list(args) -> int:
-    models = list_models()
+    catalog = list_models()
+    models = catalog if getattr(args, "all", False) else listed(catalog)
     if args.json:
-        print(json.dumps([m.to_dict() for m in models], indent=2))
+        print(json.dumps([_as_json(m, catalog) for m in models], indent=2))
         return 0
     if not models:
         print("No models installed; train one with 'sesr train' or copy a .tflite and its card to "
@@ -73,9 +92,15 @@ def run_list(args) -> int:
     for m in models:
         psnr = f"{m.set5_psnr:.2f}" if m.set5_psnr else "-"
         notes = ["shipped" if m.shipped else "user"] + ["default"] * m.default + ["experimental"] * m.experimental
+        notes += [summary] if (summary := family_summary(m, catalog)) else []
+        notes += [f"{m.jpeg_variant.family}'s file for JPEG quality {m.jpeg_variant.quality}"] if m.is_variant else []
         print(f"{m.name:<28}{'x' + str(m.scale):>6}{m.precision:>7}{m.purpose:>7}{m.macs_per_pixel or 0:>10,}"
               f"{m.params or 0:>9,}{psnr:>8}  {m.eval_dataset or '-':<10}{', '.join(notes)}")
     if any(m.experimental for m in models):
         print(f"experimental: not at least {SHARPER_BY_DB:g} dB better than the next smaller model of its kind on "
               "the same data set, at a higher cost.")
+    hidden = len(catalog) - len(models)
+    if hidden:
+        print(f"{hidden} files of JPEG-aware families (one per JPEG quality) are not listed (--all lists them): a "
+              "family's name picks one per input; each can also be named directly.")
     return 0

@@ -37,7 +37,7 @@ def add_model_arguments(parser) -> None:
     parser.add_argument("--model", metavar="auto|NAME|PATH",
                         help="auto (default): per file, the photo model for JPEGs below quality 95, lossy WebP and "
                         "low-rate video, else the clean model of the scale; or a model name from 'sesr models' or a "
-                        ".tflite file")
+                        ".tflite file (a JPEG-aware family gives each file its file for the file's JPEG quality)")
     parser.add_argument("--threads", type=threads_argument, metavar="N",
                         help=f"CPU threads for the network, 1 to {max_threads()} (default: all cores)")
     add_engine_argument(parser)
@@ -61,7 +61,7 @@ def register(commands) -> None:
     add_shard_arguments(parser, "images")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object per file on standard output (input, output, model, reason, "
-                        "skipped, error)")
+                        "jpeg_quality, skipped, error)")
     parser.set_defaults(run=run)
 
 
@@ -96,15 +96,19 @@ def progress_text(done: float, total: float, time_left: TimeLeft, detail: str) -
 
 
 def make_upscaler(args):
-    """The Upscaler for ``--model`` (an AutoUpscaler for auto, the default)."""
+    """The Upscaler for ``--model``: an AutoUpscaler for auto (the default) and for a JPEG-aware family, which give
+    each file its own model."""
+    from sesr_core.runtime.auto_upscaler import AutoUpscaler
     from sesr_core.runtime.model_choice import is_auto
 
     if is_auto(args.model):
-        from sesr_core.runtime.auto_upscaler import AutoUpscaler
-
         return AutoUpscaler(scale=args.scale, threads=args.threads, engine=args.engine)
+    from sesr_core.models.catalog import find_model
     from sesr_core.runtime.upscaler import Upscaler
 
+    named = find_model(str(args.model), args.scale)
+    if named.is_family:
+        return AutoUpscaler(threads=args.threads, engine=args.engine, family=named)
     return Upscaler(args.model, scale=args.scale, threads=args.threads, engine=args.engine)
 
 
@@ -113,8 +117,12 @@ def file_report(item, upscaler, result) -> dict:
     written = {str(p) for p in result.written} | {str(p) for p in result.skipped}
     failed = {str(source): reason for source, reason in result.failed}
     output = str(item.destination) if str(item.destination) in written else None
+    named = "named with --model"
+    reason = item.reason if upscaler.name == "auto" or not item.reason else f"{named}; {item.reason}"
     report = {"input": str(item.source), "output": output, "model": item.model or upscaler.name,
-              "reason": item.reason or "named with --model"}
+              "reason": reason or named}
+    if item.jpeg_quality is not None:
+        report["jpeg_quality"] = item.jpeg_quality
     if item.destination in result.skipped:
         report["skipped"] = True
     if str(item.source) in failed:

@@ -39,26 +39,41 @@ def register(commands) -> None:
 
 
 class VideoUpscalers:
-    """The upscaler each video gets: the named model, or with ``--model auto`` the clean or photo model of the scale
-    by the video's codec and bit rate (each loaded once)."""
+    """The upscaler each video gets: the named model (for a JPEG-aware family, its file for the video's rate), or
+    with ``--model auto`` the clean or photo model of the scale by the video's codec and bit rate (each loaded
+    once)."""
 
     def __init__(self, args) -> None:
+        from sesr_core.models.catalog import find_model
         from sesr_core.runtime.model_choice import is_auto
 
         self.args = args
         self.auto = is_auto(args.model)
         self.scale = args.scale or 2
+        self.family = None if self.auto else find_model(str(args.model), args.scale)
+        if self.family is not None and not self.family.is_family:
+            self.family = None
+        if self.family is not None:
+            self.scale = self.family.scale
         self._loaded: dict[str, object] = {}
 
     def for_video(self, path) -> tuple[object, str]:
         """(upscaler, reason) for the video at ``path``; the reason is empty for a named model."""
-        from sesr_core.runtime.model_choice import choose_model
+        from sesr_core.runtime.model_choice import choose_family_file, choose_model
 
-        name, reason = self.args.model, ""
+        if self.auto or self.family is not None:
+            choice = choose_model(path, self.scale, "video") if self.auto else \
+                choose_family_file(path, self.family, "video")
+            return self.load(str(choice.entry.path)), choice.reason
+        return self.load(self.args.model), ""
+
+    def describe(self) -> str:
+        """How the videos' models are chosen, for the batch's first line."""
         if self.auto:
-            choice = choose_model(path, self.scale, "video")
-            name, reason = choice.entry.name, choice.reason
-        return self.load(name), reason
+            return "the model each video needs (auto)"
+        if self.family is not None:
+            return f"{self.family.name}, its file for each video's rate"
+        return self.load(self.args.model).describe()
 
     def load(self, name: str | None):
         from sesr_core.runtime.upscaler import Upscaler
@@ -113,8 +128,8 @@ def _run_batch(args, upscalers: VideoUpscalers, progress: ProgressLine, on_event
     items = plan_videos(args.inputs, upscalers.scale, args.codec, args.output, args.recursive)
     items = select_shard(items, [item.key for item in items], args.shard)
     part = f" (shard {args.shard})" if args.shard else ""
-    how = "the model each video needs (auto)" if upscalers.auto else upscalers.load(args.model).describe()
-    progress.print(f"Upscaling {len(items)} video{'s' * (len(items) != 1)}{part} with {how}, {args.codec}.")
+    progress.print(f"Upscaling {len(items)} video{'s' * (len(items) != 1)}{part} with {upscalers.describe()}, "
+                   f"{args.codec}.")
     options = VideoOptions(codec=args.codec, crf=args.crf, preset=args.preset, overwrite=args.overwrite,
                            allow_truncated=args.allow_truncated)
 

@@ -12,6 +12,7 @@ from sesr_core.file_kinds import why_not_a_folder
 from sesr_core.imaging.color import rgb_to_y
 from sesr_core.imaging.degradation import Degradation, degrade_lr_image, gaussian_blur
 from sesr_core.imaging.image_read import list_images, read_image
+from sesr_core.imaging.jpeg_quality import file_jpeg_quality, saved_jpeg_quality
 from sesr_core.imaging.matlab_imresize import bicubic_downscale, crop_to_multiple
 
 
@@ -19,13 +20,16 @@ from sesr_core.imaging.matlab_imresize import bicubic_downscale, crop_to_multipl
 class ImagePair:
     """One image as the network sees it: Y channel in [0, 1], LR and HR (HR = LR size x scale).
 
-    ``lr_image`` keeps the 8-bit LR pixels (RGB or grey) for evaluation, where the bicubic baseline upscales them.
+    ``lr_image`` keeps the 8-bit LR pixels (RGB or grey) for evaluation, where the bicubic baseline upscales them;
+    ``jpeg_quality`` is the estimated quality of the JPEG the LR image last went through (a JPEG degradation's, or
+    the LR file's), None for a clean LR image: a JPEG-aware family is evaluated with its file for that quality.
     """
 
     name: str
     lr: np.ndarray
     hr: np.ndarray
     lr_image: np.ndarray | None = None
+    jpeg_quality: int | None = None
 
 
 def to_uint8(pixels: np.ndarray) -> np.ndarray:
@@ -56,7 +60,16 @@ def make_pair(name: str, hr_pixels: np.ndarray, scale: int, keep_lr_image: bool 
     lr = bicubic_downscale(source, scale)
     if degradation is not None:
         lr = degrade_lr_image(lr, degradation, name)
-    return ImagePair(name, y_channel(lr), y_channel(hr), lr if keep_lr_image else None)
+    return ImagePair(name, y_channel(lr), y_channel(hr), lr if keep_lr_image else None,
+                     degraded_jpeg_quality(degradation))
+
+
+def degraded_jpeg_quality(degradation: Degradation | None, before: int | None = None) -> int | None:
+    """The JPEG quality an LR image reads as after a fixed ``degradation`` (estimated as from its bytes, see
+    :func:`~sesr_core.imaging.jpeg_quality.saved_jpeg_quality`); ``before`` (the LR file's) when it adds no JPEG."""
+    if degradation is None or degradation.jpeg is None:
+        return before
+    return saved_jpeg_quality(int(round(degradation.jpeg.low)))
 
 
 def dataset_name(folder: str | Path) -> str:
@@ -70,7 +83,7 @@ def load_eval_pairs(hr_dir: str | Path, scale: int, lr_dir: str | Path | None = 
     """Pairs for evaluation: HR images of ``hr_dir`` with LR from ``lr_dir`` (same file names) or made by bicubic.
 
     A fixed ``degradation`` (e.g. JPEG at quality 75) is applied to every LR image, deterministically per image name;
-    its blur needs LR made from HR.
+    its blur needs LR made from HR. Each pair knows the JPEG quality of its LR image (``ImagePair.jpeg_quality``).
     """
     if degradation is not None and lr_dir is not None and degradation.blur is not None:
         raise DatasetError("A blur degradation acts before the downscale, so it needs LR made from HR; "
@@ -94,7 +107,8 @@ def load_eval_pairs(hr_dir: str | Path, scale: int, lr_dir: str | Path | None = 
             raise DatasetError(f"'{lr_path}' is not '{path.name}' downscaled by {scale}; check --lr and --scale.")
         if degradation is not None:
             lr = degrade_lr_image(lr, degradation, path.stem)
-        pairs.append(ImagePair(path.stem, y_channel(lr), y_channel(hr), lr))
+        quality = degraded_jpeg_quality(degradation, file_jpeg_quality(lr_path))
+        pairs.append(ImagePair(path.stem, y_channel(lr), y_channel(hr), lr, quality))
     return pairs
 
 

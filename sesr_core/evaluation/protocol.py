@@ -13,6 +13,7 @@ from sesr_core.evaluation.pairs import ImagePair, y_channel
 from sesr_core.imaging.matlab_imresize import imresize
 
 YPredictor = Callable[[np.ndarray], np.ndarray]
+PairPredictor = Callable[[ImagePair], YPredictor]  # a predictor per image (a JPEG-aware family's file per quality)
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,15 @@ def evaluate(predict: YPredictor, pairs: Sequence[ImagePair], scale: int,
     scores ``uint8(Y * 255)``) and as every saved result is: so an fp32 model, an int8 model (whose output is 8-bit
     already) and bicubic (an 8-bit image) are compared alike.
     """
+    return evaluate_per_pair(lambda _pair: predict, pairs, scale, on_image)
+
+
+def evaluate_per_pair(predictor_for: PairPredictor, pairs: Sequence[ImagePair], scale: int,
+                      on_image: Callable[[ImageScore], None] | None = None) -> EvalResult:
+    """:func:`evaluate` with each pair's own predictor, ``predictor_for(pair)``."""
     result = EvalResult()
     for pair in pairs:
-        value = ImageScore(pair.name, *score_image(as_8bit(predict(pair.lr)), pair.hr, scale))
+        value = ImageScore(pair.name, *score_image(as_8bit(predictor_for(pair)(pair.lr)), pair.hr, scale))
         result.scores.append(value)
         if on_image:
             on_image(value)

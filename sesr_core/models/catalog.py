@@ -6,10 +6,12 @@ import os
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from sesr_core.errors import ModelError
 from sesr_core.file_kinds import special_file
 from sesr_core.models.card import read_card
+from sesr_core.models.jpeg_variants import LOSSLESS
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources" / "models"
 
@@ -36,6 +38,13 @@ def user_models_dir() -> Path:
     return user_data_dir() / "models"
 
 
+class JpegVariant(NamedTuple):
+    """Which JPEG-aware family a file belongs to and the JPEG quality it is for (100: lossless input)."""
+
+    family: str
+    quality: int
+
+
 @dataclass(frozen=True)
 class CatalogEntry:
     """One model file and what its card says."""
@@ -53,12 +62,37 @@ class CatalogEntry:
     default: bool
     card: dict
     experimental: bool = False
+    family_files: int = 0  # for a JPEG-aware family's lossless entry of the catalog: how many files the family has
 
     @property
     def purpose(self) -> str:
-        """"photo" for a model trained on degraded inputs (JPEG, noise, blur), else "clean"."""
+        """"photo" for a model trained on degraded inputs (JPEG, noise, blur; every JPEG-aware file), else
+        "clean"."""
         training = self.card.get("training") or {}
-        return self.card.get("purpose") or ("photo" if training.get("degrade") else "clean")
+        degraded = training.get("degrade") or self.jpeg_variant is not None
+        return self.card.get("purpose") or ("photo" if degraded else "clean")
+
+    @property
+    def jpeg_variant(self) -> JpegVariant | None:
+        """The card's ``jpeg_variant`` (family, quality) of a JPEG-aware family's file, else None."""
+        value = self.card.get("jpeg_variant")
+        if not isinstance(value, dict) or not value.get("family") or value.get("quality") is None:
+            return None
+        return JpegVariant(str(value["family"]), int(value["quality"]))
+
+    @property
+    def is_family(self) -> bool:
+        """Whether this is a JPEG-aware family's lossless file: the one that stands for the family (by its name), so
+        that each input gets the family's file for its own JPEG quality."""
+        variant = self.jpeg_variant
+        return variant is not None and variant.quality == LOSSLESS
+
+    @property
+    def is_variant(self) -> bool:
+        """Whether this is one of a family's files for a JPEG quality (``FAMILY-q75``): hidden in the lists (its
+        family stands for it), usable by name."""
+        variant = self.jpeg_variant
+        return variant is not None and variant.quality != LOSSLESS
 
     @property
     def eval_dataset(self) -> str | None:
@@ -71,6 +105,7 @@ class CatalogEntry:
             "precision": self.precision, "default": self.default, "macs_per_pixel": self.macs_per_pixel,
             "params": self.params, "set5_psnr": self.set5_psnr, "set5_ssim": self.set5_ssim, "shipped": self.shipped,
             "purpose": self.purpose, "experimental": self.experimental,
+            "jpeg_variant": self.jpeg_variant._asdict() if self.jpeg_variant else None,
         }
 
 
@@ -98,7 +133,8 @@ def list_models() -> list[CatalogEntry]:
         found = [_entry(p, shipped, defaults) for p in sorted(folder.glob("*.tflite"))] if folder.is_dir() else []
         entries += sorted((e for e in found if e), key=_catalog_order)
     experimental = experimental_names(entries)
-    return [replace(e, experimental=True) if e.name in experimental else e for e in entries]
+    entries = [replace(e, experimental=True) if e.name in experimental else e for e in entries]
+    return [replace(e, family_files=len(family_variants(e, entries=entries))) if e.is_family else e for e in entries]
 
 
 def _catalog_order(entry: CatalogEntry) -> tuple:
@@ -117,7 +153,7 @@ def experimental_names(entries: list[CatalogEntry]) -> set[str]:
     names = set()
     groups: dict[tuple, list[CatalogEntry]] = {}
     for entry in entries:
-        if entry.set5_psnr is not None and entry.macs_per_pixel:
+        if entry.set5_psnr is not None and entry.macs_per_pixel and not entry.is_variant:
             key = (entry.scale, entry.precision, entry.purpose, entry.eval_dataset)
             groups.setdefault(key, []).append(entry)
     for group in groups.values():
@@ -126,6 +162,41 @@ def experimental_names(entries: list[CatalogEntry]) -> set[str]:
             if bigger.macs_per_pixel > smaller.macs_per_pixel and bigger.set5_psnr < smaller.set5_psnr + SHARPER_BY_DB:
                 names.add(bigger.name)
     return names
+
+
+def family_variants(family: CatalogEntry, precision: str | None = None,
+                    entries: list[CatalogEntry] | None = None) -> dict[int, CatalogEntry]:
+    """A JPEG-aware family's files by JPEG quality (100: lossless), found beside ``family`` (any of its files) with
+    the same family in their cards and of ``precision`` (default: ``family``'s own, so int8 and fp32 twins stay
+    apart); empty for a model that is not JPEG-aware. ``entries`` defaults to the catalog; a file outside it is
+    looked for among the cards in its own folder."""
+    if family.jpeg_variant is None:
+        return {}
+    precision = precision or family.precision
+    folder = family.path.resolve().parent
+    candidates = [e for e in (list_models() if entries is None else entries) if e.path.resolve().parent == folder]
+    if not candidates:
+        candidates = [entry_for_file(path) for path in sorted(folder.glob("*.tflite"))]
+    found: dict[int, CatalogEntry] = {}
+    for entry in candidates:
+        variant = entry.jpeg_variant
+        if variant is not None and variant.family == family.jpeg_variant.family and entry.precision == precision:
+            found.setdefault(variant.quality, entry)
+    return dict(sorted(found.items()))
+
+
+def family_summary(entry: CatalogEntry, entries: list[CatalogEntry] | None = None) -> str:
+    """'JPEG-aware: 7 files, picked by each JPEG's quality' for a family's lossless entry, '' for other models."""
+    if not entry.is_family:
+        return ""
+    files = entry.family_files or len(family_variants(entry, entries=entries))
+    return f"JPEG-aware: {files} file{'s' * (files != 1)}, picked by each JPEG's quality"
+
+
+def listed(entries: list[CatalogEntry]) -> list[CatalogEntry]:
+    """The entries a list shows: every model but a JPEG-aware family's files for one quality (the family's lossless
+    file stands for them)."""
+    return [entry for entry in entries if not entry.is_variant]
 
 
 def default_model(scale: int, purpose: str = "clean") -> CatalogEntry:

@@ -1,5 +1,6 @@
-"""``--model auto`` for a batch of images: each file goes through the clean or the photo model of the scale, as
-:mod:`sesr_core.runtime.model_choice` decides from the file itself; each model is loaded once, when first needed."""
+"""Image batches whose files get different models: ``--model auto`` (the clean or the photo model of the scale, as
+:mod:`sesr_core.runtime.model_choice` decides from each file) and a JPEG-aware family named by the user (the family's
+file for each file's JPEG quality); each model is loaded once, when first needed."""
 
 from __future__ import annotations
 
@@ -9,35 +10,55 @@ from dataclasses import replace
 from pathlib import Path
 
 from sesr_core.jobs import CancelToken, EventCallback, ignore_events
+from sesr_core.models.catalog import CatalogEntry
 from sesr_core.runtime.batch import BatchItem, BatchResult, plan_batch, run_batch
 from sesr_core.runtime.image_file import ImageOptions
-from sesr_core.runtime.model_choice import choose_model
+from sesr_core.runtime.model_choice import ModelChoice, choose_family_file, choose_model
 from sesr_core.runtime.shard import Shard, select_shard
 from sesr_core.runtime.upscaler import Upscaler
 
 
 class AutoUpscaler:
-    """Upscales files with the model each one needs; ``clean`` (the default model of the scale) is loaded at once,
-    so that a bad engine or thread setting is reported before the first file."""
+    """Upscales files with the model each one needs: ``family`` (a JPEG-aware family's lossless entry) gives each
+    file the family's file for its quality; without it, ``--model auto``. The family's lossless file (or, for auto,
+    the default model of the scale) is loaded at once, so that a bad engine or thread setting is reported before the
+    first file."""
 
-    def __init__(self, *, scale: int | None = None, threads: int | None = None, engine: str | None = None) -> None:
-        self.scale = scale or 2
+    def __init__(self, *, scale: int | None = None, threads: int | None = None, engine: str | None = None,
+                 family: CatalogEntry | None = None) -> None:
+        self.family = family
+        self.scale = family.scale if family is not None else scale or 2
         self._options = {"threads": threads, "engine": engine}
-        self.clean = Upscaler(None, scale=self.scale, **self._options)
-        self._loaded: dict[str, Upscaler] = {self.clean.name: self.clean}
+        self.clean = Upscaler(family.path if family is not None else None, scale=self.scale, **self._options)
+        self._loaded: dict[str, Upscaler] = {str(self.clean.requested_path): self.clean}
+        self._paths: dict[str, Path] = {}
+
+    @property
+    def name(self) -> str:
+        return self.family.name if self.family is not None else "auto"
 
     @property
     def engine_choice(self):
         return self.clean.engine_choice
 
     def describe(self) -> str:
+        if self.family is not None:
+            return (f"{self.family.name}, its file for each image's JPEG quality (x{self.scale}, "
+                    f"{self.clean.engine_choice.label})")
         return f"the model each file needs (auto, x{self.scale}, {self.clean.engine_choice.label})"
+
+    def choose(self, path: str | os.PathLike[str]) -> ModelChoice:
+        """The model for the image at ``path``, and why."""
+        if self.family is not None:
+            return choose_family_file(path, self.family)
+        return choose_model(path, self.scale)
 
     def upscaler_for(self, name: str) -> Upscaler:
         """The loaded upscaler of catalog model ``name`` (loaded on first use)."""
-        if name not in self._loaded:
-            self._loaded[name] = Upscaler(name, scale=self.scale, **self._options)
-        return self._loaded[name]
+        key = str(self._paths.get(name, name))
+        if key not in self._loaded:
+            self._loaded[key] = Upscaler(self._paths.get(name, name), scale=self.scale, **self._options)
+        return self._loaded[key]
 
     def plan(self, inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[str] | None = None, *,
              recursive: bool = False, format: str | None = None, shard: Shard | None = None) -> list[BatchItem]:
@@ -46,8 +67,10 @@ class AutoUpscaler:
         items = select_shard(items, [item.key for item in items], shard)
         chosen = []
         for item in items:
-            choice = choose_model(item.source, self.scale)
-            chosen.append(replace(item, model=choice.entry.name, reason=choice.reason))
+            choice = self.choose(item.source)
+            self._paths[choice.entry.name] = choice.entry.path
+            chosen.append(replace(item, model=choice.entry.name, reason=choice.reason,
+                                  jpeg_quality=choice.jpeg_quality))
         return chosen
 
     def upscale_files(self, inputs: Sequence[str | os.PathLike[str]], output: str | os.PathLike[str] | None = None,

@@ -36,13 +36,15 @@ from sesr_core.runtime.preflight import read_header
 class BatchItem:
     """One input and its output; ``key`` is the input's path relative to the folder it was found in (its name when
     given directly), which decides its ``--shard``; ``model`` and ``reason`` say which catalog model ``--model auto``
-    chose for it, and why."""
+    (or a JPEG-aware family) chose for it, and why; ``jpeg_quality`` is its estimated JPEG quality, when it is a
+    JPEG whose model was chosen so."""
 
     source: Path
     destination: Path
     key: str = ""
     model: str | None = None
     reason: str = ""
+    jpeg_quality: int | None = None
 
 
 @dataclass

@@ -4,14 +4,13 @@ a WebP is lossy, and a video's codec and bits per pixel. ``--model auto`` picks 
 
 from __future__ import annotations
 
-import io
 import os
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
+
+from sesr_core.imaging.jpeg_quality import opened_jpeg_quality
 
 # Lossless video codecs (FFmpeg names): their frames carry no compression artefacts.
 LOSSLESS_VIDEO_CODECS = frozenset({"ffv1", "huffyuv", "ffvhuff", "utvideo", "png", "rawvideo", "qtrle", "magicyuv",
@@ -45,30 +44,6 @@ class InputQuality:
         return f"lossy {self.format}" if self.lossy else self.format
 
 
-@lru_cache(maxsize=1)
-def _reference_luma_tables() -> np.ndarray:
-    """libjpeg's luminance quantisation table at every quality 1..100, as Pillow writes them ([100, 64])."""
-    tables = []
-    for quality in range(1, 101):
-        buffer = io.BytesIO()
-        Image.new("L", (8, 8)).save(buffer, format="JPEG", quality=quality)
-        buffer.seek(0)
-        with Image.open(buffer) as image:
-            tables.append(list(image.quantization[0]))
-    return np.array(tables, np.float64)
-
-
-def estimate_jpeg_quality(luma_table: list[int] | np.ndarray) -> int:
-    """The libjpeg quality whose luminance table is nearest to ``luma_table`` (in log scale, so small steps count).
-
-    Cameras and editors that use their own tables get the quality of the nearest standard table.
-    """
-    table = np.asarray(luma_table, np.float64).reshape(-1)[:64]
-    reference = _reference_luma_tables()
-    distance = np.abs(np.log(reference) - np.log(np.maximum(table, 1.0))[None, :]).sum(axis=1)
-    return int(np.argmin(distance)) + 1
-
-
 def _webp_is_lossy(path: Path) -> bool | None:
     with open(path, "rb") as handle:
         header = handle.read(40)
@@ -91,9 +66,7 @@ def image_quality(path: str | os.PathLike[str]) -> InputQuality:
     with Image.open(path) as image:
         fmt = (image.format or path.suffix.lstrip(".")).upper()
         if fmt in ("JPEG", "MPO"):
-            tables = getattr(image, "quantization", None) or {}
-            quality = estimate_jpeg_quality(tables[0]) if 0 in tables else None
-            return InputQuality("image", "JPEG", True, jpeg_quality=quality)
+            return InputQuality("image", "JPEG", True, jpeg_quality=opened_jpeg_quality(image))
     if fmt == "WEBP":
         return InputQuality("image", fmt, _webp_is_lossy(path))
     return InputQuality("image", fmt, False if fmt in LOSSLESS_IMAGE_FORMATS else None)

@@ -1,0 +1,66 @@
+"""``sesr eval --model FAMILY``: a JPEG-aware family evaluated as the runtime uses it, each LR image through the
+family's file for the JPEG quality that image went through (clean LR: the lossless file)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+import numpy as np
+
+from sesr_core.evaluation.pairs import ImagePair
+from sesr_core.models.catalog import CatalogEntry, family_variants
+from sesr_core.models.jpeg_variants import nearest_variant, variant_label
+
+
+class FamilyPredictor:
+    """Gives each pair the Y predictor of its family file (each file loaded once, on the engine ``--engine`` asks
+    for, never its fp32 twin: eval scores the files it names) and remembers which images each file upscaled."""
+
+    def __init__(self, family: CatalogEntry, scale: int, engine: str | None = None) -> None:
+        self.family = family
+        self.scale = scale
+        self.engine = engine
+        self.variants = family_variants(family)
+        self.used: dict[str, list[str]] = {}
+        self._models: dict[int, object] = {}
+        self._notes: set[str] = set()
+
+    def quality_for(self, pair: ImagePair) -> int:
+        """The quality of the family file for ``pair`` (the nearest to its LR image's JPEG quality)."""
+        return nearest_variant(pair.jpeg_quality, self.variants)
+
+    def __call__(self, pair: ImagePair) -> Callable[[np.ndarray], np.ndarray]:
+        quality = self.quality_for(pair)
+        self.used.setdefault(self.variants[quality].name, []).append(pair.name)
+        return self._model(quality).upscale_y
+
+    def _model(self, quality: int):
+        from sesr_core.errors import ModelError
+        from sesr_core.runtime.engine_choice import choose_engine
+        from sesr_core.runtime.sr_model import SRModel
+
+        if quality not in self._models:
+            path = self.variants[quality].path
+            SRModel.check(path)
+            choice = choose_engine(self.engine, path, allow_twin=False)
+            if choice.note and choice.note not in self._notes:
+                self._notes.add(choice.note)
+                print(f"note: {choice.note}", file=sys.stderr)
+            model = SRModel(path, engine=choice.engine)
+            if model.scale != self.scale:
+                raise ModelError(f"'{path}' is an x{model.scale} model, not x{self.scale}; fix --scale or pick "
+                                 "another model.")
+            self._models[quality] = model
+        return self._models[quality]
+
+    def description(self) -> str:
+        """'SESR-M5-x2-photo (JPEG-aware, 7 int8 files)'."""
+        files = len(self.variants)
+        return f"{self.family.name} (JPEG-aware, {files} {self.family.precision} file{'s' * (files != 1)})"
+
+    def files_used(self) -> str:
+        """'SESR-M5-x2-photo-q75 (JPEG quality 75): 5 images' per file used, joined by '; '."""
+        by_name = {entry.name: quality for quality, entry in self.variants.items()}
+        return "; ".join(f"{name} ({variant_label(by_name[name])}): {len(images)} image{'s' * (len(images) != 1)}"
+                         for name, images in self.used.items())
