@@ -1,6 +1,7 @@
 """Inference speed of every engine side by side: network alone, the whole image path, and 1080p -> 4K video.
 
     python benchmarks/speed.py [--model PATH ...] [--repeats 7] [--video-frames 24] [--threads 2] [--write-doc]
+    python benchmarks/speed.py --video-only [--video-frames 24]
 
 Models: every ``--model`` given (a .tflite path or catalog name), else the default x2 and x4 models; each runs on
 every engine (OpenVINO, LiteRT), as it is and as its fp32 twin. For each, 1080p -> 4K means an input of
@@ -12,7 +13,9 @@ every engine (OpenVINO, LiteRT), as it is and as its fp32 twin. For each, 1080p 
   no file decoding or encoding) over the network alone, timed alternately (target <= 1.3);
 * what ``--engine auto`` picked, and its time over the fastest candidate's (target <= 1.05);
 * video (the default x2 model on each engine): decode + upscale + libx264 veryfast of a 1080p clip, in fps, and each
-  stage alone on the same frames; end to end over the slowest stage alone shows how well the threads overlap;
+  stage alone on the same frames, with its CPU seconds per frame (all threads); end to end over the slowest stage
+  alone shows how well the threads overlap, and end to end over ``cores / sum of CPU seconds per frame`` how close
+  it comes to what the cores allow when the stages share them (``--video-only`` runs just this part);
 * OpenVINO's per-layer profile (``PERF_COUNT``) of the x2 model on one strip, and the chroma bicubic against
   Pillow's resize.
 
