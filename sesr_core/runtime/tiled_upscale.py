@@ -1,7 +1,8 @@
 """Upscale image arrays tile by tile: bounded working memory, exactly the whole-image result, cancellable.
 
-Only the output array is allocated at full size; each tile's temporaries (float planes, network activations) are
-dropped before the next tile. Alpha is upscaled on its own, bicubically, and never goes through the network.
+Only the output array is allocated at full size; a tile's temporaries (float planes, network activations) live
+while the next tile goes through the network (its colour work overlaps that) and are dropped then, so at most two
+tiles' worth is held. Alpha is upscaled on its own, bicubically, and never goes through the network.
 """
 
 from __future__ import annotations
