@@ -1,6 +1,7 @@
 """Inference speed of every engine side by side: network alone, the whole image path, and 1080p -> 4K video.
 
     python benchmarks/speed.py [--model PATH ...] [--repeats 7] [--video-frames 24] [--threads 2] [--write-doc]
+    python benchmarks/speed.py --video-only [--video-frames 24]
 
 Models: every ``--model`` given (a .tflite path or catalog name), else the default x2 and x4 models; each runs on
 every engine (OpenVINO, LiteRT), as it is and as its fp32 twin. For each, 1080p -> 4K means an input of
@@ -12,7 +13,9 @@ every engine (OpenVINO, LiteRT), as it is and as its fp32 twin. For each, 1080p 
   no file decoding or encoding) over the network alone, timed alternately (target <= 1.3);
 * what ``--engine auto`` picked, and its time over the fastest candidate's (target <= 1.05);
 * video (the default x2 model on each engine): decode + upscale + libx264 veryfast of a 1080p clip, in fps, and each
-  stage alone on the same frames; end to end over the slowest stage alone shows how well the threads overlap;
+  stage alone on the same frames, with its CPU seconds per frame (all threads); end to end over the slowest stage
+  alone shows how well the threads overlap, and end to end over ``cores / sum of CPU seconds per frame`` how close
+  it comes to what the cores allow when the stages share them (``--video-only`` runs just this part);
 * OpenVINO's per-layer profile (``PERF_COUNT``) of the x2 model on one strip, and the chroma bicubic against
   Pillow's resize.
 
@@ -23,10 +26,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import av
@@ -217,32 +222,70 @@ def make_clip(path: Path, frames: int) -> Path:
     return path
 
 
+def measured(call: Callable[[], object]) -> tuple[object, float, float]:
+    """``call()``'s result, wall seconds and CPU seconds (user + system, every thread of this process)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = call()
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
 def video_rows(upscaler: Upscaler, frames: int, folder: Path) -> dict:
+    """Each stage alone on the same frames (fps and CPU seconds per frame), then ``sesr video`` end to end.
+
+    Two CPU-bound stages sharing the machine's cores can at best make ``cores / (sum of their CPU seconds per
+    frame)`` frames per second together; ``end to end / bound`` shows how close the pipeline comes to that."""
     clip = make_clip(folder / "clip1080.mp4", frames)
-    # Each stage alone, on the same frames.
-    started = time.perf_counter()
-    with av.open(str(clip)) as container:
-        container.streams.video[0].thread_type = "AUTO"
-        decoded = list(container.decode(video=0))
-    decode_fps = len(decoded) / (time.perf_counter() - started)
-    upscale_frame(upscaler.luma, decoded[0])  # interpreter allocation for this size, as the pipeline's first frame
-    started = time.perf_counter()
-    upscaled = [upscale_frame(upscaler.luma, frame) for frame in decoded]
-    upscale_fps = len(upscaled) / (time.perf_counter() - started)
-    del decoded
-    started = time.perf_counter()
-    with av.open(str(folder / "encode_only.mp4"), "w") as container:
-        stream = container.add_stream("libx264", rate=30, options={"preset": "veryfast", "crf": "18"})
-        stream.width, stream.height, stream.pix_fmt = OUT_W, OUT_H, "yuv420p"
-        for frame in upscaled:
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode(None))
-    encode_fps = len(upscaled) / (time.perf_counter() - started)
-    del upscaled
-    result = upscaler.upscale_video(clip, folder / "out.mp4", preset="veryfast", overwrite=True)
-    slowest = min(decode_fps, upscale_fps, encode_fps)
-    return {"frames": frames, "decode_fps": decode_fps, "upscale_fps": upscale_fps, "encode_fps": encode_fps,
-            "end_to_end_fps": result.fps, "overlap": result.fps / slowest}
+
+    def decode() -> list:
+        with av.open(str(clip)) as container:
+            container.streams.video[0].thread_type = "AUTO"
+            return list(container.decode(video=0))
+
+    def encode(frames_out: list) -> None:
+        with av.open(str(folder / "encode_only.mp4"), "w") as container:
+            stream = container.add_stream("libx264", rate=30, options={"preset": "veryfast", "crf": "18"})
+            stream.width, stream.height, stream.pix_fmt = OUT_W, OUT_H, "yuv420p"
+            for frame in frames_out:
+                container.mux(stream.encode(frame))
+            container.mux(stream.encode(None))
+
+    decoded, decode_s, decode_cpu = measured(decode)
+    upscale_frame(upscaler.luma, decoded[0])  # compile for this size, as the pipeline's first frame does
+    upscaled, upscale_s, upscale_cpu = measured(lambda: [upscale_frame(upscaler.luma, f) for f in decoded])
+    decoded.clear()
+    _, encode_s, encode_cpu = measured(lambda: encode(upscaled))
+    upscaled.clear()
+    result, _, pipeline_cpu = measured(lambda: upscaler.upscale_video(clip, folder / "out.mp4", preset="veryfast",
+                                                                       overwrite=True))
+    n = frames
+    fps = {"decode_fps": n / decode_s, "upscale_fps": n / upscale_s, "encode_fps": n / encode_s}
+    cpu = {"decode_cpu_ms": decode_cpu / n * 1000, "upscale_cpu_ms": upscale_cpu / n * 1000,
+           "encode_cpu_ms": encode_cpu / n * 1000, "end_to_end_cpu_ms": pipeline_cpu / n * 1000}
+    cores = os.cpu_count() or 1
+    bound = cores / ((decode_cpu + upscale_cpu + encode_cpu) / n)
+    slowest = min(fps.values())
+    return {"frames": n, **fps, **cpu, "end_to_end_fps": result.fps, "overlap": result.fps / slowest,
+            "cores": cores, "cpu_bound_fps": bound, "of_bound": result.fps / bound,
+            "bound_of_slowest": bound / slowest, "load": os.getloadavg()[0]}
+
+
+def video_table(videos: dict[str, dict]) -> list[str]:
+    """The video measurements as Markdown lines (none when there are none)."""
+    if not videos:
+        return []
+    lines = ["", "Video 1080p -> 4K, libx264 veryfast crf 18: each stage alone (fps, and CPU ms per frame "
+              "over all threads), end to end; two stages that need the same cores can together make at most "
+              "cores / (sum of CPU seconds per frame) frames per second (the CPU bound):", "",
+              "| engine | frames | decode alone | upscale alone | encode alone | end to end "
+              "| end to end / slowest | CPU bound | end to end / bound | bound / slowest |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+    for label, v in videos.items():
+        lines.append(f"| {label} | {v['frames']} | {v['decode_fps']:.1f} fps, {v['decode_cpu_ms']:.0f} ms CPU "
+                     f"| {v['upscale_fps']:.2f} fps, {v['upscale_cpu_ms']:.0f} ms CPU | {v['encode_fps']:.2f} "
+                     f"fps, {v['encode_cpu_ms']:.0f} ms CPU | {v['end_to_end_fps']:.2f} fps, "
+                     f"{v['end_to_end_cpu_ms']:.0f} ms CPU | {v['overlap']:.0%} | {v['cpu_bound_fps']:.2f} fps "
+                     f"({v['cores']} cores) | {v['of_bound']:.0%} | {v['bound_of_slowest']:.0%} |")
+    return lines
 
 
 def markdown(rows: list[dict], autos: list[dict], videos: dict[str, dict], profile: list[dict], chroma: dict,
@@ -262,14 +305,7 @@ def markdown(rows: list[dict], autos: list[dict], videos: dict[str, dict], profi
     for a in autos:
         lines.append(f"| {a['model']} | {a['auto']} | {a['auto_ms']:.0f} ms | {a['fastest']} "
                      f"{a['fastest_ms']:.0f} ms | {a['ratio']:.2f}x | {a['auto_ms'] / a['litert_int8_ms']:.2f}x |")
-    if videos:
-        lines += ["", "Video 1080p -> 4K, libx264 veryfast crf 18:", "",
-                  "| engine | frames | decode alone | upscale alone | encode alone | end to end "
-                  "| end to end / slowest |",
-                  "|---|---|---|---|---|---|---|"]
-        for label, v in videos.items():
-            lines.append(f"| {label} | {v['frames']} | {v['decode_fps']:.1f} fps | {v['upscale_fps']:.2f} fps | "
-                         f"{v['encode_fps']:.2f} fps | {v['end_to_end_fps']:.2f} fps | {v['overlap']:.0%} |")
+    lines += video_table(videos)
     if profile:
         lines += ["", "OpenVINO layer profile (PERF_COUNT), default x2 int8 model, one 288x1938 strip:", "",
                   "| layer | type | kernel | time (us) | share |", "|---|---|---|---|---|"]
@@ -288,10 +324,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--video-frames", type=int, default=24, help="0 skips the video measurement")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--video-only", action="store_true", help="only the video measurement (default x2 model)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--write-doc", action="store_true", help="update the Speed part of docs/benchmarks.md")
     args = parser.parse_args(argv)
     names = args.model or [str(default_model(scale).path) for scale in (2, 4)]
+    if args.video_only:
+        return video_only(names[0] if args.model else str(default_model(2).path), args)
     upscalers = candidate_upscalers(names, args.threads)
     rows = model_rows(upscalers, args.repeats)
     autos = auto_rows(names, rows, args.threads)
@@ -311,6 +350,21 @@ def main(argv: list[str] | None = None) -> int:
                      indent=2) if args.json else text)
     if args.write_doc:
         print(f"updated {update_doc('Speed', text)}", file=sys.stderr)
+    return 0
+
+
+def video_only(name: str, args: argparse.Namespace) -> int:
+    """``--video-only``: the video rows of ``name`` on every engine, printed as Markdown."""
+    videos = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for engine in ENGINES:
+            if engine_version(engine) is not None:
+                upscaler = Upscaler(name, threads=args.threads, engine=engine)
+                label = f"{upscaler.engine_choice.label} {upscaler.path.stem}"
+                videos[label] = video_rows(upscaler, args.video_frames, Path(folder))
+                print(json.dumps(videos[label]), file=sys.stderr)
+    print(f"CPU: {cpu_identity()}. Threads: {args.threads}.")
+    print("\n".join(video_table(videos)))
     return 0
 
 

@@ -192,3 +192,25 @@ def test_batch_progress_counts_reading_network_and_writing(x2, photo, tmp_path):
         assert writing < done
         assert events[writing].done < (total if index == 1 else total / 2)  # the write is still ahead
     assert progress[-1].done == total
+
+
+def test_tile_progress_is_in_order_and_a_cancel_stops_between_tiles(x2, photo):
+    """The colour work of a tile runs beside the next tile's network; progress still comes in order, once per tile,
+    and a cancel stops the image between tiles (after the tile in flight)."""
+    from sesr_core.errors import CancelledError
+    from sesr_core.jobs import CancelToken
+
+    seen: list[tuple[int, int]] = []
+    whole, _ = x2.upscale_array(photo, tile_size=40, on_progress=lambda done, total: seen.append((done, total)))
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen) and seen[-1] == (96 * 120, 96 * 120) and len(seen) > 2
+    cancel = CancelToken()
+    reports: list[int] = []
+
+    def stop_after_two(done: int, total: int) -> None:
+        reports.append(done)
+        if len(reports) == 2:
+            cancel.cancel()
+
+    with pytest.raises(CancelledError):
+        x2.upscale_array(photo, tile_size=40, cancel=cancel, on_progress=stop_after_two)
+    assert len(reports) <= 3 < len(seen)

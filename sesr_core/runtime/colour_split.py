@@ -13,6 +13,7 @@ Chroma uses the common bicubic (Keys a = -0.75, :mod:`sesr_core.runtime.keys_res
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
@@ -69,10 +70,16 @@ class ColourSplit:
     def upscale(self, pixels: np.ndarray, padded: bool = False) -> np.ndarray:
         """Upscale an HxW (grey) or HxWx3 (RGB) tile; returns (sH, sW[, 3]) in the same dtype. A ``padded`` tile
         (cut with its context by :func:`~sesr_core.runtime.tiling.cut_tile`) goes through the network as it is."""
+        return self.begin(pixels, padded)()
+
+    def begin(self, pixels: np.ndarray, padded: bool = False) -> Callable[[], np.ndarray]:
+        """Run the network on a tile now; the returned call does the full-size colour work and returns what
+        :meth:`upscale` would. The call may run on another thread, alongside the network of the next tile."""
         if pixels.dtype != self.dtype:
             raise TypeError(f"Expected {self.dtype} pixels, got {pixels.dtype}.")
         if pixels.ndim == 2:
-            return self._grey(pixels, padded)
+            grey = self._grey(pixels, padded)
+            return lambda: grey
         return self._rgb(pixels, padded)
 
     def _grey(self, grey: np.ndarray, padded: bool) -> np.ndarray:
@@ -84,23 +91,28 @@ class ColourSplit:
         up = self.luma.upscale_float(y, padded)
         return to_unsigned(up, self.unit / GREY_GAIN, -GREY_OFFSET * self.unit / GREY_GAIN, self.dtype)
 
-    def _rgb(self, rgb: np.ndarray, padded: bool) -> np.ndarray:
+    def _rgb(self, rgb: np.ndarray, padded: bool) -> Callable[[], np.ndarray]:
         height, width = rgb.shape[:2]
         planes = rows_times_pixels(self._rows, rgb.reshape(-1, 3)).reshape(4, height, width)
         y = planes[0]
         y += np.float32(_OFFSET[0])
         tensor, residual = self.luma.quantize(y)
+        raw = self.luma.run(tensor, padded)
+        return lambda: self._merge(planes[1:], residual, raw)
+
+    def _merge(self, chroma: np.ndarray, residual: np.ndarray | None, raw: np.ndarray) -> np.ndarray:
+        """The full-size colour work of an RGB tile: chroma planes (with their constants and the luma residual)
+        upscaled, plus the network's raw output, rounded; in row pieces on the worker threads."""
         if residual is not None:
             residual *= self._luma_weight
-        network = np.multiply(self.luma.run(tensor, padded), self._raw_weight, dtype=np.float32)
-        for channel in range(3):
-            low = planes[channel + 1]
+        for channel, low in enumerate(chroma):
             low += self._constants[channel]
             if residual is not None:
                 low += residual
+        network = np.multiply(raw, self._raw_weight, dtype=np.float32)
         out = np.empty((*network.shape, 3), dtype=self.dtype)
-        chroma = planes[1:]
-        list(_workers().map(lambda rows: self._finish(chroma, network, out, rows), row_pieces(height, WORKERS)))
+        pieces = row_pieces(chroma.shape[1], WORKERS)
+        list(_workers().map(lambda rows: self._finish(chroma, network, out, rows), pieces))
         return out
 
     def _finish(self, chroma: np.ndarray, network: np.ndarray, out: np.ndarray, rows: tuple[int, int]) -> None:

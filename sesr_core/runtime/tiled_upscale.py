@@ -1,12 +1,15 @@
 """Upscale image arrays tile by tile: bounded working memory, exactly the whole-image result, cancellable.
 
-Only the output array is allocated at full size; each tile's temporaries (float planes, network activations) are
-dropped before the next tile. Alpha is upscaled on its own, bicubically, and never goes through the network.
+Only the output array is allocated at full size; a tile's temporaries (float planes, network activations) live
+while the next tile goes through the network (its colour work overlaps that) and are dropped then, so at most two
+tiles' worth is held. Alpha is upscaled on its own, bicubically, and never goes through the network.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from functools import lru_cache
 
 import numpy as np
 
@@ -14,7 +17,7 @@ from sesr_core.jobs import CancelToken
 from sesr_core.runtime.colour_split import ColourSplit
 from sesr_core.runtime.keys_resize import upscale_cubic
 from sesr_core.runtime.luma import LumaNetwork
-from sesr_core.runtime.tiling import TILE_MAX_WIDTH, TILE_PIXELS, cut_tile, plan_tiles
+from sesr_core.runtime.tiling import TILE_MAX_WIDTH, TILE_PIXELS, Tile, cut_tile, plan_tiles
 
 TileProgress = Callable[[int, int], None]  # (input pixels done, input pixels in all)
 
@@ -52,19 +55,42 @@ def upscale_pixels(
     height, width = pixels.shape[:2]
     out = np.empty((height * scale, width * scale, *pixels.shape[2:]), dtype=pixels.dtype)
     total, done = height * width, 0
-    for tile in plan_tiles(height, width, luma.radius, tile_pixels, max_width):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
+
+    def place(finish: Callable[[], np.ndarray], tile: Tile) -> int:
+        """The tile's colour work, its core copied into ``out``; returns the input pixels it covers."""
         rows, cols = tile.rows, tile.cols
-        result = split.upscale(cut_tile(pixels, tile), padded=True)
-        crop_rows = slice(rows.crop.start * scale, rows.crop.stop * scale)
-        crop_cols = slice(cols.crop.start * scale, cols.crop.stop * scale)
+        result = finish()
         out[rows.core_start * scale:rows.core_stop * scale, cols.core_start * scale:cols.core_stop * scale] = \
-            result[crop_rows, crop_cols]
-        del result
-        done += tile.core_pixels
+            result[rows.crop.start * scale:rows.crop.stop * scale, cols.crop.start * scale:cols.crop.stop * scale]
+        return tile.core_pixels
+
+    # The colour work of a tile runs on a helper thread while the network runs on the next tile: the network
+    # leaves part of the cores idle. At most one tile waits, so memory stays bounded.
+    pending: Future[int] | None = None
+    try:
+        for tile in plan_tiles(height, width, luma.radius, tile_pixels, max_width):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            finish = split.begin(cut_tile(pixels, tile), padded=True)
+            if pending is not None:
+                done += pending.result()
+                pending = None
+                if on_progress is not None:
+                    on_progress(done, total)
+            pending = _merger().submit(place, finish, tile)
+        done += pending.result() if pending is not None else 0
+        pending = None
         if on_progress is not None:
             on_progress(done, total)
+    finally:
+        if pending is not None:
+            wait([pending])  # never leave a helper writing into ``out`` after an error or a cancel
     if cancel is not None:
         cancel.raise_if_cancelled()
     return out, (None if alpha is None else upscale_alpha(np.asarray(alpha), scale))
+
+
+@lru_cache(maxsize=1)
+def _merger() -> ThreadPoolExecutor:
+    """The one helper thread that does a tile's colour work while the caller runs the network on the next."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="sesr-merge")
