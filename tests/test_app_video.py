@@ -157,7 +157,7 @@ def test_an_error_after_the_last_frame_leaves_no_full_bar(qtbot, window, x2_mode
 
 
 def test_a_family_picked_for_a_low_rate_clip_uses_the_file_sesr_video_uses(qtbot, photo_family, window, tmp_path):
-    from sesr_core.runtime.model_choice import VIDEO_PHOTO_BELOW_BPP, VIDEO_VARIANT_QUALITY
+    from sesr_core.runtime.model_choice import VIDEO_PHOTO_BELOW_BPP, choose_model, video_variant_quality
     from tests.test_model_choice import _clip
 
     starved = Path(_clip(tmp_path / "low.mp4", int(160 * 128 * 25 * VIDEO_PHOTO_BELOW_BPP / 4)))
@@ -165,7 +165,8 @@ def test_a_family_picked_for_a_low_rate_clip_uses_the_file_sesr_video_uses(qtbot
     page.select_model(photo_family.family.name)
     assert page.open_video(starved)
     qtbot.waitUntil(lambda: not page.preview_runner.busy and page._frame is not None, timeout=30_000)
-    expected = photo_family.name(VIDEO_VARIANT_QUALITY)  # what `sesr video --model FAMILY` names (test_jpeg_family)
+    rate = choose_model(starved, 2, "video").quality.bits_per_pixel
+    expected = photo_family.name(video_variant_quality(rate))  # what `sesr video --model FAMILY` names
     assert page._frame.model == expected and page.compare_view._after_label == f"{expected} ×2"
     messages = []
     page.status_message.connect(messages.append)

@@ -17,7 +17,6 @@ from sesr_core.models.catalog import default_model, family_variants, find_model,
 from sesr_core.models.jpeg_variants import LOSSLESS, VARIANT_QUALITIES
 from sesr_core.runtime.model_choice import (
     VIDEO_PHOTO_BELOW_BPP,
-    VIDEO_VARIANT_QUALITY,
     choose_family_file,
     choose_model,
     video_variant_quality,
@@ -124,13 +123,14 @@ def test_sesr_upscale_uses_and_names_the_file_it_used(photo_family, tmp_path, ca
 
 
 def test_a_low_rate_h264_clip_gets_the_video_file(photo_family, tmp_path, capsys):
-    assert video_variant_quality(VIDEO_PHOTO_BELOW_BPP / 2) == VIDEO_VARIANT_QUALITY == 75
-    assert video_variant_quality(VIDEO_PHOTO_BELOW_BPP) == LOSSLESS == video_variant_quality(None)
+    rates = [0.05, 0.08, 0.1, 0.15, 0.25, VIDEO_PHOTO_BELOW_BPP, None]
+    assert [video_variant_quality(r) for r in rates] == [30, 60, 75, 95, LOSSLESS, LOSSLESS, LOSSLESS]
     starved = _clip(tmp_path / "low.mp4", int(160 * 128 * 25 * VIDEO_PHOTO_BELOW_BPP / 4))
     lossless = _clip(tmp_path / "lossless.mkv", None, codec="ffv1")
-    expected = photo_family.int8[VIDEO_VARIANT_QUALITY]
     choice = choose_model(starved, 2, "video")
-    assert choice.entry == expected and "photo model for JPEG quality 75" in choice.reason
+    quality = video_variant_quality(choice.quality.bits_per_pixel)
+    expected = photo_family.int8[quality]
+    assert choice.entry == expected and f"photo model for JPEG quality {quality}" in choice.reason
     assert choose_family_file(lossless, photo_family.family, "video").entry == photo_family.family
     assert choose_model(lossless, 2, "video").entry == default_model(2)
     assert main(["video", starved, "-o", str(tmp_path / "out.mp4"), "--threads", "1"]) == 0

@@ -29,10 +29,11 @@ from sesr_core.runtime.input_quality import InputQuality, image_quality, video_q
 AUTO = "auto"
 JPEG_PHOTO_BELOW = 95
 VIDEO_PHOTO_BELOW_BPP = 0.3
-# The JPEG quality whose family file serves every lossy video below VIDEO_PHOTO_BELOW_BPP bits per pixel: a first
-# guess (libjpeg's default quality), to be replaced by a mapping over bits per pixel measured with
-# scripts/measure_model_choice.py (each family file per libx264 CRF).
-VIDEO_VARIANT_QUALITY = 75
+# The family file that serves a lossy video below VIDEO_PHOTO_BELOW_BPP bits per pixel: (below this rate, the file for
+# this JPEG quality), else the lossless file. Measured with scripts/measure_model_choice.py (the sample photos panned
+# in libx264 veryfast clips at CRF 38, 33, 28, 23, 18: 0.061, 0.076, 0.106, 0.165, 0.28 bits per pixel; best file
+# q30, q60, q75, q95, lossless), switching halfway (geometric mean) between the rates measured; docs/training.md.
+VIDEO_VARIANTS_BY_BPP = ((0.068, 30), (0.090, 60), (0.132, 75), (0.215, 95))
 # A lossy WebP does not say its quality in a way read here: the family file for cwebp's and Pillow's default, 75.
 WEBP_VARIANT_QUALITY = 75
 
@@ -63,11 +64,11 @@ def wants_photo_model(quality: InputQuality) -> bool:
 
 
 def video_variant_quality(bits_per_pixel: float | None) -> int:
-    """The JPEG quality whose family file upscales a lossy video at ``bits_per_pixel``: :data:`VIDEO_VARIANT_QUALITY`
-    below :data:`VIDEO_PHOTO_BELOW_BPP`, lossless at or above it and when the rate is unknown."""
+    """The JPEG quality whose family file upscales a lossy video at ``bits_per_pixel`` (:data:`VIDEO_VARIANTS_BY_BPP`);
+    lossless at or above :data:`VIDEO_PHOTO_BELOW_BPP` and when the rate is unknown."""
     if bits_per_pixel is None or bits_per_pixel >= VIDEO_PHOTO_BELOW_BPP:
         return LOSSLESS
-    return VIDEO_VARIANT_QUALITY
+    return next((quality for below, quality in VIDEO_VARIANTS_BY_BPP if bits_per_pixel < below), LOSSLESS)
 
 
 def input_variant_quality(quality: InputQuality | None) -> int:
