@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sesr_core.imaging.matlab_imresize import imresize  # noqa: E402
+from sesr_core.models.jpeg_variants import nearest_variant, variant_name  # noqa: E402
 from sesr_core.runtime.upscaler import Upscaler  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,7 +29,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photo", default=str(ROOT / "resources" / "samples" / "rocket.jpg"))
     parser.add_argument("--quality", type=int, default=60)
-    parser.add_argument("--crop", default="150,60,120,90", help="x,y,w,h of the crop in the input photo")
+    parser.add_argument("--crop", default="290,122,64,72", help="x,y,w,h of the crop in the input photo")
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots" / "jpeg_compare.png"))
     args = parser.parse_args()
     with Image.open(args.photo) as image:
@@ -40,7 +41,9 @@ def main() -> int:
     x, y, w, h = (int(v) for v in args.crop.split(","))
     panels = [("JPEG input (nearest)", np.kron(web, np.ones((2, 2, 1), np.uint8))),
               ("bicubic", np.clip(np.round(imresize(web.astype(np.float64), scale=2)), 0, 255).astype(np.uint8))]
-    for label, name in (("clean model", "SESR-M5-x2"), ("photo model", "SESR-M5-x2-photo")):
+    # the photo family's file for this quality: what auto gives the saved JPEG (its tables say exactly this quality)
+    photo = variant_name("SESR-M5-x2-photo", nearest_variant(args.quality))
+    for label, name in (("clean model", "SESR-M5-x2"), ("photo model", photo)):
         upscaler = Upscaler(name, scale=2, engine="litert")
         panels.append((f"{label} ({name})", upscaler.upscale_array(web)[0]))
     tiles = []
