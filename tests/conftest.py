@@ -25,6 +25,17 @@ def _litert_unless_asked():
         os.environ.pop("SESR_ENGINE", None)
 
 
+def image_folder(tmp_path_factory, source: Path, count: int | None = None, names: tuple[str, ...] = ()) -> Path:
+    """A temporary folder of its own with the first ``count`` PNGs of ``source`` (or the files ``names``): training
+    on a few real images instead of all of them keeps a test fast."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp(source.name)
+    for path in [source / n for n in names] or sorted(source.glob("*.png"))[:count]:
+        shutil.copy(path, folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """Path of the shared data folder; skips the test when it is absent."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -19,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from tests.conftest import image_folder
 
 pytest.importorskip("tensorflow", reason="the training extra (TensorFlow) is not installed")
 
@@ -39,10 +40,7 @@ FINISHED_WITHIN = 600  # seconds: only so that a hung cluster fails the test ins
 @pytest.fixture(scope="module")
 def train_dir(tmp_path_factory, shared_data):
     """Six real T91 images."""
-    folder = tmp_path_factory.mktemp("train")
-    for path in sorted((shared_data / "train" / "T91").glob("*.png"))[:6]:
-        shutil.copy(path, folder)
-    return folder
+    return image_folder(tmp_path_factory, shared_data / "train" / "T91", 6)
 
 
 @pytest.fixture(scope="module")

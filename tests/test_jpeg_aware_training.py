@@ -3,10 +3,10 @@ plain convs at any quality, and a QAT run exports one ordinary int8 file per qua
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pytest
+
+from tests.conftest import image_folder
 
 pytest.importorskip("tensorflow", reason="the training extra (TensorFlow) is not installed")
 
@@ -27,17 +27,12 @@ TINY_RELU = ModelConfig(m=1, f=4, p=8, scale=2, activation="relu")
 @pytest.fixture(scope="module")
 def train_dir(tmp_path_factory, shared_data):
     """Six real T91 images in a folder of their own."""
-    folder = tmp_path_factory.mktemp("train")
-    for path in sorted((shared_data / "train" / "T91").glob("*.png"))[:6]:
-        shutil.copy(path, folder)
-    return folder
+    return image_folder(tmp_path_factory, shared_data / "train" / "T91", 6)
 
 
 @pytest.fixture(scope="module")
 def val_dir(tmp_path_factory, shared_data):
-    folder = tmp_path_factory.mktemp("val")
-    shutil.copy(shared_data / "val" / "Set5" / "HR" / "bird.png", folder)
-    return folder
+    return image_folder(tmp_path_factory, shared_data / "val" / "Set5" / "HR", names=("bird.png",))
 
 
 def test_a_degraded_patch_reports_the_quality_it_was_saved_at(shared_data):

@@ -8,6 +8,8 @@ import shutil
 import numpy as np
 import pytest
 
+from tests.conftest import image_folder
+
 pytest.importorskip("tensorflow", reason="the training extra (TensorFlow) is not installed")
 
 from sesr_core.errors import CancelledError, DatasetError, SesrError  # noqa: E402
@@ -34,19 +36,13 @@ TINY = ModelConfig(m=1, f=4, p=8, scale=2, activation="prelu")
 @pytest.fixture(scope="module")
 def train_dir(tmp_path_factory, shared_data):
     """Eight real T91 images in a folder of their own (loading all 291 would slow every test)."""
-    folder = tmp_path_factory.mktemp("train")
-    for path in sorted((shared_data / "train" / "T91").glob("*.png"))[:8]:
-        shutil.copy(path, folder)
-    return folder
+    return image_folder(tmp_path_factory, shared_data / "train" / "T91", 8)
 
 
 @pytest.fixture(scope="module")
 def val_dir(tmp_path_factory, shared_data):
     """Two Set5 images (baby and bird) for quick validation."""
-    folder = tmp_path_factory.mktemp("val")
-    for name in ("baby.png", "bird.png"):
-        shutil.copy(shared_data / "val" / "Set5" / "HR" / name, folder)
-    return folder
+    return image_folder(tmp_path_factory, shared_data / "val" / "Set5" / "HR", names=("baby.png", "bird.png"))
 
 
 def tiny_spec(train_dir, val_dir=None, **changes) -> TrainSpec:
