@@ -12,7 +12,7 @@ pytest.importorskip("tensorflow", reason="the training extra (TensorFlow) is not
 
 from sesr_core.errors import SesrError  # noqa: E402
 from sesr_core.imaging.degradation import parse_degradation  # noqa: E402
-from sesr_core.jobs import Phase, Progress  # noqa: E402
+from sesr_core.jobs import EvaluationEvent, Phase, Progress, StepEvent  # noqa: E402
 from sesr_core.models.jpeg_variants import LOSSLESS, VARIANT_QUALITIES, lossiness, nearest_variant  # noqa: E402
 from sesr_core.models.presets import ModelConfig  # noqa: E402
 from sesr_core.training._tf import tf  # noqa: E402
@@ -96,6 +96,11 @@ def test_a_jpeg_aware_qat_run_exports_one_plain_file_per_quality(tmp_path, train
     progress = [e for e in events if isinstance(e, Progress)]
     assert [e.done for e in progress] == sorted(e.done for e in progress)
     assert progress[-1].done == progress[-1].total and progress[-1].phase == Phase.EXPORTING
+    steps = [e.step for e in events if isinstance(e, StepEvent)]  # one step count across the variant runs
+    assert steps == list(range(1, 3 + 2 * len(cards) + 1))
+    assert {e.total_steps for e in events if isinstance(e, StepEvent)} == {3 + 2 * len(cards)}
+    curve = [e for e in events if isinstance(e, EvaluationEvent) and not e.is_baseline]
+    assert [e.step for e in curve] == [3]  # the plotted curve is the parent's, at the validation's JPEG quality
 
     again = train_and_export(spec, tmp_path / "run", (), resume=True)  # every variant run is finished: no training
     assert again.run.finished and not again.models

@@ -12,7 +12,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sesr_core.errors import CancelledError
-from sesr_core.jobs import ArtefactEvent, CancelToken, Event, EventCallback, LogEvent, Phase, Progress, ignore_events
+from sesr_core.jobs import (
+    ArtefactEvent,
+    CancelToken,
+    EvaluationEvent,
+    Event,
+    EventCallback,
+    LogEvent,
+    Phase,
+    Progress,
+    StepEvent,
+    ignore_events,
+)
 from sesr_core.models.catalog import user_models_dir
 from sesr_core.models.jpeg_variants import variant_label, variant_name
 from sesr_core.models.user_models import file_stem, unique_name
@@ -104,11 +115,18 @@ def _train_and_export_variants(spec: TrainSpec, run_dir: Path, exports: Sequence
     total = parent_work.total + sum(work.total for work in child_works)
     offset = 0.0
     models: list[ExportedModel] = []
+    job_steps = spec.steps + sum(child.total_steps for child in children)
+    steps_before = 0  # steps of the runs already done, so that the job's step count goes on across them
 
-    def relay_for(work: TrainingWork):
+    def relay_for(work: TrainingWork, variant: bool = False):
         def relay(event: Event) -> None:
             if isinstance(event, Progress) and event.phase in TRAINING_PHASES:
                 event = Progress(offset + work.done_at(int(event.done)), total, event.message, event.phase)
+            elif isinstance(event, StepEvent):
+                event = StepEvent(steps_before + event.step, job_steps, event.loss, event.learning_rate,
+                                  event.steps_per_second)
+            elif isinstance(event, EvaluationEvent) and variant:
+                return  # each variant scores at its own quality: its log lines say so; the curve is the parent's
             on_event(event)
         return relay
 
@@ -119,17 +137,18 @@ def _train_and_export_variants(spec: TrainSpec, run_dir: Path, exports: Sequence
         parent = train(spec, run_dir, relay_for(parent_work), cancel, resume=resume)
     except CancelledError as err:
         raise CancelledError(str(err), partial=TrainAndExportResult(err.partial)) from None
-    offset = parent_work.total
+    offset, steps_before = parent_work.total, spec.steps
     for quality, child, work in zip(qualities, children, child_works, strict=True):
         folder = variant_dir(run_dir, quality)
         on_event(LogEvent(f"JPEG variant {variant_label(quality)}: quantisation-aware training in {folder}."))
         started = (folder / "spec.json").is_file()
         try:
             if not (started and RunFolder(folder).read_state().finished):
-                train(child, folder, relay_for(work), cancel, resume=started)
+                train(child, folder, relay_for(work, variant=True), cancel, resume=started)
         except CancelledError:
             raise CancelledError(partial=partial(parent)) from None
         offset += work.done_at(work.total_steps)
+        steps_before += child.total_steps
         for request in exports:
             if cancel.cancelled:
                 raise CancelledError(partial=partial(parent))
