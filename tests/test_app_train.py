@@ -299,3 +299,16 @@ def test_made_for_photos_is_the_clis_jpeg_aware_run_and_survives_a_restart(qtbot
     qtbot.addWidget(again)
     again.restore(Settings())
     assert again.pictures.currentData() == "photo" and again.spec() == cli
+
+
+def test_a_photo_runs_plot_names_its_validation_jpeg(qtbot, window):
+    from sesr_core.models.catalog import RESOURCES
+
+    record = RESOURCES / "records" / "SESR-M5-x2-photo"
+    if not (record / "spec.json").is_file():
+        pytest.skip("no shipped SESR-M5-x2-photo training record in resources/models/records")
+    page = window.train
+    assert page.show_run(record)
+    title = page.plots.psnr_plot.getPlotItem().titleLabel.text
+    assert "Validation PSNR (LR jpeg=75)" in title and page.plots.eval_values  # the record's JPEG-75 curve
+    assert page.form is None or page.form.pictures.currentData() == "photo"

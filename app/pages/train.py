@@ -217,6 +217,7 @@ class TrainPage(QWidget):
         if self.form is not None:
             self.form.set_spec(view.spec)
         self.plots.load_history(view.history)
+        self.plots.set_validation_degradation(view.spec.val_degrade)
         self._elapsed_before = view.state.elapsed_seconds
         self._launch(view.spec, Path(run_dir), self._model_name(Path(run_dir), view.spec.model.name), resume=True,
                      keep_plots=True)
@@ -267,6 +268,7 @@ class TrainPage(QWidget):
             self.form.set_spec(spec)
         self.run_dir = Path(run_dir)
         self.plots.load_history(history)
+        self.plots.set_validation_degradation(spec.val_degrade)
         self.log.clear()
         log_file = Path(run_dir) / "train.log"
         if log_file.is_file():
@@ -305,6 +307,7 @@ class TrainPage(QWidget):
         self.settings.set(f"train/model_name/{self.run_dir.name}", model_name)
         self.settings.set("train/last_run", str(self.run_dir))
         self.result.hide()
+        self.plots.set_validation_degradation(spec.val_degrade)
         if not keep_plots:
             self.plots.clear()
             self.log.clear()

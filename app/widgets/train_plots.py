@@ -40,6 +40,7 @@ class TrainPlots(QWidget):
         self.eval_steps: list[float] = []
         self.eval_values: list[float] = []
         self.baseline: float | None = None
+        self.validation_degradation: str | None = None
         self._dirty = False
         self.loss_plot = pg.PlotWidget()
         self.psnr_plot = pg.PlotWidget()
@@ -81,8 +82,9 @@ class TrainPlots(QWidget):
     def apply_palette(self) -> None:
         """Colours from the widget palette (light or dark)."""
         colours = plot_colours(self.palette())
+        degraded = f" (LR {self.validation_degradation})" if self.validation_degradation else ""
         for plot, title, unit in ((self.loss_plot, "Training loss (L1)", "loss"),
-                                  (self.psnr_plot, "Validation PSNR", "dB")):
+                                  (self.psnr_plot, f"Validation PSNR{degraded}", "dB")):
             plot.setBackground(colours["background"])
             item = plot.getPlotItem()
             item.setTitle(title, color=colours["foreground"].name(), size="10pt")
@@ -109,6 +111,11 @@ class TrainPlots(QWidget):
         self._legend.addItem(self.psnr_curve, "SESR")
         if self.baseline is not None:
             self._legend.addItem(pg.PlotDataItem(pen=self.baseline_line.pen), f"bicubic {self.baseline:.2f} dB")
+
+    def set_validation_degradation(self, degradation: str | None) -> None:
+        """Name the validation images' fixed degradation (e.g. "jpeg=75") in the PSNR plot's title."""
+        self.validation_degradation = degradation
+        self.apply_palette()
 
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
         if event.type() == event.Type.PaletteChange:
