@@ -312,3 +312,24 @@ def test_a_photo_runs_plot_names_its_validation_jpeg(qtbot, window):
     title = page.plots.psnr_plot.getPlotItem().titleLabel.text
     assert "Validation PSNR (LR jpeg=75)" in title and page.plots.eval_values  # the record's JPEG-75 curve
     assert page.form is None or page.form.pictures.currentData() == "photo"
+
+
+def test_the_loss_axis_shows_the_loss_as_it_is_after_a_theme_change(qtbot, window):
+    from sesr_core.models.catalog import RESOURCES
+
+    record = RESOURCES / "records" / "SESR-M5-x2"
+    if not (record / "spec.json").is_file():
+        pytest.skip("no shipped SESR-M5-x2 training record in resources/models/records")
+    page = window.train
+    window.show()
+    window.show_page(page)
+    qtbot.waitExposed(window)
+    assert page.show_run(record)
+    page.plots.flush()
+    loss_axis = page.plots.loss_plot.getPlotItem().getAxis("left")
+    qtbot.waitUntil(lambda: loss_axis.range[1] < 0.5)  # the axis spans the run's losses (about 0.01-0.03)
+    page.plots.apply_palette()  # what a light/dark switch does, with a run's curves shown
+    page.plots.set_validation_degradation("jpeg=75")
+    for plot in (page.plots.loss_plot, page.plots.psnr_plot):
+        axis = plot.getPlotItem().getAxis("left")
+        assert axis.autoSIPrefixScale == 1.0 and axis.labelUnitPrefix == ""  # 0.02 reads 0.02, not 20

@@ -50,6 +50,11 @@ class TrainPlots(QWidget):
             plot.setMinimumHeight(150)
             plot.setMenuEnabled(False)
             plot.getPlotItem().getViewBox().setMouseEnabled(x=True, y=False)
+            for axis in ("left", "bottom"):
+                # Values as they are (a loss of 0.02 reads 0.02). Only here, while the axes still span 0..1: this
+                # pyqtgraph recomputes the SI scale when it is switched off, so switching it off again once data
+                # are shown would freeze a scale of 1000 behind a label without its prefix.
+                plot.getPlotItem().getAxis(axis).enableAutoSIPrefix(False)
         self.loss_plot.setClipToView(True)
         self.loss_plot.setDownsampling(auto=True, mode="mean")
         self.loss_curve = self.loss_plot.plot([], [], name="L1 loss")
@@ -89,7 +94,6 @@ class TrainPlots(QWidget):
             item = plot.getPlotItem()
             item.setTitle(title, color=colours["foreground"].name(), size="10pt")
             for axis in ("left", "bottom"):
-                item.getAxis(axis).enableAutoSIPrefix(False)
                 item.getAxis(axis).setPen(colours["foreground"])
                 item.getAxis(axis).setTextPen(colours["foreground"])
             item.setLabel("left", unit, color=colours["foreground"].name())
