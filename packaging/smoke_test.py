@@ -106,7 +106,7 @@ def check_version(bundle: Bundle) -> str:
 
 
 def shipped_models(bundle: Bundle, models_dir: Path) -> list[dict]:
-    models = json.loads(bundle.run("models", "--json").stdout)
+    models = json.loads(bundle.run("models", "--json", "--all").stdout)  # every file, a family's too
     internal = bundle.folder.resolve()
     for model in models:
         path = Path(model["path"]).resolve()
