@@ -3,7 +3,6 @@ family's file for the JPEG quality that image went through (clean LR: the lossle
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 
 import numpy as np
@@ -36,22 +35,10 @@ class FamilyPredictor:
         return self._model(quality).upscale_y
 
     def _model(self, quality: int):
-        from sesr_core.errors import ModelError
-        from sesr_core.runtime.engine_choice import choose_engine
-        from sesr_core.runtime.sr_model import SRModel
+        from sesr_core.cli.eval_cmd import scored_model
 
         if quality not in self._models:
-            path = self.variants[quality].path
-            SRModel.check(path)
-            choice = choose_engine(self.engine, path, allow_twin=False)
-            if choice.note and choice.note not in self._notes:
-                self._notes.add(choice.note)
-                print(f"note: {choice.note}", file=sys.stderr)
-            model = SRModel(path, engine=choice.engine)
-            if model.scale != self.scale:
-                raise ModelError(f"'{path}' is an x{model.scale} model, not x{self.scale}; fix --scale or pick "
-                                 "another model.")
-            self._models[quality] = model
+            self._models[quality] = scored_model(self.variants[quality].path, self.scale, self.engine, self._notes)[0]
         return self._models[quality]
 
     def description(self) -> str:

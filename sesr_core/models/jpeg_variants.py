@@ -16,13 +16,14 @@ LOSSLESS = 100  # the quality that stands for a lossless input (PNG, TIFF, lossl
 # JPEG qualities a JPEG-aware run exports a file for: 75 is libjpeg's (and Pillow's, and cjpeg's) default, the most
 # common quality on the web; 85 and 95 are the usual "high" settings of cameras and editors; below 75 every 15.
 VARIANT_QUALITIES = (30, 45, 60, 75, 85, 95)
+MAX_LOSSINESS = 0.99  # the condition never reaches 1 (quality 0 does not exist)
 
 
 def lossiness(quality: float | None) -> float:
     """The network's condition for an input saved at JPEG ``quality`` (None or 100: lossless): 0 .. 0.99."""
     if quality is None:
         return 0.0
-    return min(max((LOSSLESS - float(quality)) / LOSSLESS, 0.0), 0.99)
+    return min(max((LOSSLESS - float(quality)) / LOSSLESS, 0.0), MAX_LOSSINESS)
 
 
 def nearest_variant(quality: float | None, available: Iterable[int] = (*VARIANT_QUALITIES, LOSSLESS)) -> int:

@@ -41,12 +41,13 @@ def calibration_pairs(spec: TrainSpec, count: int = CALIBRATION_FILES, seed: int
     files = _training_files(spec)
     rng = np.random.default_rng(seed)
     side = CALIBRATION_LR_SIDE * spec.model.scale
+    degradation = _variant_degradation(spec)
     pairs = []
     for index in rng.choice(len(files), min(count, len(files)), replace=False):
         pixels = read_image(files[index]).pixels
         top, left = max(0, (pixels.shape[0] - side) // 2), max(0, (pixels.shape[1] - side) // 2)
         pairs.append(make_pair(files[index].stem, pixels[top:top + side, left:left + side], spec.model.scale,
-                               degradation=_variant_degradation(spec)))
+                               degradation=degradation))
     return pairs
 
 
@@ -55,7 +56,8 @@ def representative_patches(spec: TrainSpec, count: int = 64, seed: int = 0) -> l
     files = _training_files(spec)
     rng = np.random.default_rng(seed)
     chosen = [files[i] for i in rng.choice(len(files), min(REPRESENTATIVE_FILES, len(files)), replace=False)]
-    pairs = [make_pair(path.stem, read_image(path).pixels, spec.model.scale, degradation=_variant_degradation(spec))
+    degradation = _variant_degradation(spec)
+    pairs = [make_pair(path.stem, read_image(path).pixels, spec.model.scale, degradation=degradation)
              for path in chosen]
     patches = []
     for i in range(count):

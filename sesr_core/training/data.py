@@ -21,7 +21,7 @@ from sesr_core.imaging.degradation import Degradation
 from sesr_core.imaging.image_read import list_images, read_image
 from sesr_core.imaging.matlab_imresize import imresize
 from sesr_core.jobs import CancelToken
-from sesr_core.models.jpeg_variants import LOSSLESS
+from sesr_core.models.jpeg_variants import LOSSLESS, MAX_LOSSINESS
 from sesr_core.training._tf import tf
 from sesr_core.training.degrade import MARGIN, SEEDS_NEEDED, degrade_patch
 from sesr_core.training.network import LOSSINESS_INPUT
@@ -229,7 +229,7 @@ def degraded_patch_dataset(
         lr_y, hr_y = _augment(lr_y, hr_y, seeds[3:5])
         if not jpeg_aware:
             return lr_y, hr_y
-        lossiness = tf.clip_by_value((LOSSLESS - quality) / LOSSLESS, 0.0, 0.99)
+        lossiness = tf.clip_by_value((LOSSLESS - quality) / LOSSLESS, 0.0, MAX_LOSSINESS)  # jpeg_variants.lossiness
         return {"lr_y": lr_y, LOSSINESS_INPUT: lossiness[None]}, hr_y
 
     return _batched(sample, seed, start_step, batch_size)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 from sesr_core.imaging.degradation import Degradation, Range
+from sesr_core.models.jpeg_variants import LOSSLESS
 from sesr_core.training._tf import tf
 
 MARGIN = 8  # LR pixels of context on every side of a degraded patch
@@ -94,7 +95,7 @@ def degrade_lr_rgb_with_quality(hr: tf.Tensor, scale: int, recipe: Degradation,
                                            dtype=tf.float32) / photons
         lr = tf.where(apply, shot, lr)
     lr8 = tf.cast(tf.clip_by_value(tf.floor(lr + 0.5), 0.0, 255.0), tf.uint8)
-    saved_at = tf.constant(100.0)
+    saved_at = tf.constant(float(LOSSLESS))
     if recipe.jpeg is not None:
         apply, quality = _draw(recipe.jpeg, seeds[7])
         quality = tf.cast(tf.round(quality), tf.int32)
