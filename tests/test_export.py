@@ -15,15 +15,18 @@ from sesr_core.evaluation.pairs import load_eval_pairs  # noqa: E402
 from sesr_core.evaluation.protocol import evaluate  # noqa: E402
 from sesr_core.models.card import read_card, sha256_of  # noqa: E402
 from sesr_core.models.presets import ModelConfig  # noqa: E402
+from sesr_core.runtime.engine import open_engine  # noqa: E402
 from sesr_core.runtime.model_graph import analysis_interpreter  # noqa: E402
 from sesr_core.runtime.sr_model import SRModel  # noqa: E402
 from sesr_core.training._tf import tf  # noqa: E402
-from sesr_core.training.calibration import calibration_pairs  # noqa: E402
+from sesr_core.training.calibration import calibration_pairs, representative_patches  # noqa: E402
 from sesr_core.training.export_run import _fp32_history, _parent_run_summary, _quantized_model, export_run  # noqa: E402
 from sesr_core.training.network import collapsed_from_training  # noqa: E402
 from sesr_core.training.range_search import activation_ranges, mean_psnr, refine_activation_ranges  # noqa: E402
 from sesr_core.training.run_folder import RunFolder  # noqa: E402
 from sesr_core.training.spec import TrainSpec  # noqa: E402
+from sesr_core.training.tflite_cleanup import without_identity_ops  # noqa: E402
+from sesr_core.training.tflite_convert import fp32_converter, int8_converter  # noqa: E402
 from sesr_core.training.trainer import train  # noqa: E402
 from sesr_core.training.transfer import restore_fp32_model  # noqa: E402
 
@@ -153,6 +156,44 @@ def test_fp32_file_equals_the_collapsed_model(qat_run, folders):
     lr = load_eval_pairs(folders[1], 2)[1].lr
     expected = collapsed(lr[None, :, :, None]).numpy()[0, :, :, 0]
     np.testing.assert_allclose(model.upscale_y(lr), expected, atol=1e-5)
+
+
+def op_list(content: bytes) -> list[str]:
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    interpreter = Interpreter(model_content=content,
+                              experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
+    return [op["op_name"] for op in interpreter._get_ops_details()]
+
+
+@pytest.mark.parametrize("precision", ["int8", "fp32"])
+def test_export_drops_the_clip_the_output_grid_already_makes_and_no_output_value_moves(
+        qat_run, folders, tmp_path, precision):
+    spec = TrainSpec.load(qat_run)
+    if precision == "int8":
+        converter = int8_converter(_quantized_model(RunFolder(qat_run), spec, "last"),
+                                   representative_patches(spec, count=4))
+    else:
+        fp32_model, _ = restore_fp32_model(qat_run)
+        converter = fp32_converter(collapsed_from_training(fp32_model, spec.model))
+    raw = converter.convert()
+    cleaned, dropped = without_identity_ops(raw)
+    # int8: the ADD's own [0, 1] grid clips, so MINIMUM(x, 1) and RELU go; fp32: the RELU after ADD+RELU and MIN goes.
+    assert dropped == (["MINIMUM", "RELU"] if precision == "int8" else ["RELU"])
+    before, after = op_list(raw), op_list(cleaned)
+    assert len(after) == len(before) - len(dropped) and after[-1] == "DEPTH_TO_SPACE"
+    assert without_identity_ops(cleaned) == (cleaned, [])
+    assert op_list(export_run(qat_run, precision, tmp_path / f"m-{precision}.tflite")[0].read_bytes()) == after
+    paths = {}
+    for name, content in (("raw", raw), ("cleaned", cleaned)):
+        paths[name] = tmp_path / f"{name}.tflite"
+        paths[name].write_bytes(content)
+    planes = [p.hr for p in load_eval_pairs(folders[1], 2)]
+    for engine in ("litert", "openvino"):
+        old, new = (open_engine(engine, paths[n], paths[n].read_bytes(), 2) for n in ("raw", "cleaned"))
+        for plane in planes:
+            x = plane.astype(np.float32) if precision == "fp32" else (np.rint(plane * 255) - 128).astype(np.int8)
+            assert np.array_equal(old.run(x), new.run(x)), engine
 
 
 def test_run_without_qat_exports_int8_by_post_training_quantisation(tmp_path, folders):

@@ -71,6 +71,38 @@ def test_openvino_agrees_with_litert_within_two_grey_levels(photo):
         assert (difference <= 2).mean() >= 0.999 and (difference == 0).mean() > 0.5
 
 
+@pytest.mark.parametrize("name", ["SESR-M5-x2", "SESR-M5-x4", "SESR-M5-x2-fp32", "SESR-M5-x4-fp32"])
+def test_openvino_places_the_phases_exactly_as_the_graphs_own_depth_to_space(shared_data, name):
+    import openvino as ov
+
+    from sesr_core.runtime.openvino_engine import OpenVINOEngine
+
+    path = ROOT / "resources" / "models" / f"{name}.tflite"
+    engine = OpenVINOEngine(path, threads=2)
+    assert engine._phase_map is not None and engine._phase_map.shape == (int(name.split("-x")[1][0]),) * 2
+    whole = ov.Core().read_model(str(path))
+    for image in ("bird.png", "woman.png"):
+        with Image.open(shared_data / "val" / "Set5" / "HR" / image) as opened:
+            grey = np.asarray(opened.convert("L"))[:90, :70]
+        x = (grey / 255).astype(np.float32) if "fp32" in name else (grey.astype(np.int16) - 128).astype(np.int8)
+        whole.reshape([1, *x.shape, 1])
+        request = ov.Core().compile_model(whole, "CPU").create_infer_request()
+        expected = next(iter(request.infer({0: x[None, :, :, None]}).values()))[0, :, :, 0]
+        assert np.array_equal(engine.run(x), expected)
+
+
+def test_a_graph_without_a_final_depth_to_space_is_left_whole():
+    import openvino as ov
+    import openvino.opset13 as ops
+
+    from sesr_core.runtime.openvino_layout import split_output_layout
+
+    source = ops.parameter([1, 4, 8, 8], np.float32)
+    model = ov.Model([ops.relu(source)], [source])
+    assert split_output_layout(model) is None
+    assert [op.get_type_name() for op in model.get_ordered_ops()] == ["Parameter", "Relu", "Result"]
+
+
 def test_video_on_each_engine_carries_the_network_exactly(upscaler, tmp_path):
     clip = make_clip(tmp_path / "clip.mp4", width=64, height=48, frames=4, audio=False)
     result = upscaler.upscale_video(clip, tmp_path / "out.mkv", crf=0)  # lossless H.264: the Y plane as computed
