@@ -72,7 +72,9 @@ def test_openvino_agrees_with_litert_within_two_grey_levels(photo):
 
 
 @pytest.mark.parametrize("name", ["SESR-M5-x2", "SESR-M5-x4", "SESR-M5-x2-fp32", "SESR-M5-x4-fp32"])
-def test_openvino_places_the_phases_exactly_as_the_graphs_own_depth_to_space(shared_data, name):
+def test_openvino_places_the_phases_as_the_graphs_own_depth_to_space(shared_data, name):
+    """The phases are placed exactly; an int8 x2 file's residual, added in numpy, may round a rare tie the other
+    way (measured: 4 of 86 million values)."""
     import openvino as ov
 
     from sesr_core.runtime.openvino_engine import OpenVINOEngine
@@ -80,15 +82,21 @@ def test_openvino_places_the_phases_exactly_as_the_graphs_own_depth_to_space(sha
     path = ROOT / "resources" / "models" / f"{name}.tflite"
     engine = OpenVINOEngine(path, threads=2)
     assert engine._phase_map is not None and engine._phase_map.shape == (int(name.split("-x")[1][0]),) * 2
+    assert engine._adds_residual == (name == "SESR-M5-x2")  # the x4 convolution's grid is not the output's
     whole = ov.Core().read_model(str(path))
-    for image in ("bird.png", "woman.png"):
+    for image in ("bird.png", "woman.png", "baby.png"):
         with Image.open(shared_data / "val" / "Set5" / "HR" / image) as opened:
-            grey = np.asarray(opened.convert("L"))[:90, :70]
+            grey = np.asarray(opened.convert("L"))[:160, :200]
         x = (grey / 255).astype(np.float32) if "fp32" in name else (grey.astype(np.int16) - 128).astype(np.int8)
         whole.reshape([1, *x.shape, 1])
         request = ov.Core().compile_model(whole, "CPU").create_infer_request()
         expected = next(iter(request.infer({0: x[None, :, :, None]}).values()))[0, :, :, 0]
-        assert np.array_equal(engine.run(x), expected)
+        got = engine.run(x)
+        if engine._adds_residual:
+            moved = got.astype(int) - expected
+            assert np.abs(moved).max() <= 1 and np.count_nonzero(moved) <= 2, np.count_nonzero(moved)
+        else:
+            assert np.array_equal(got, expected)
 
 
 def test_a_graph_without_a_final_depth_to_space_is_left_whole():

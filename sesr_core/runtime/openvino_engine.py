@@ -12,7 +12,8 @@ one it replaced when it is destroyed: two Cores destroyed in the order they were
 fp32 twin) left the main thread's alternate stack on unmapped memory, and the next signal (Python's handlers run on
 that stack) wrote over whatever was mapped there later, so Ctrl-C in the following batch crashed the process.
 
-The network's final depth-to-space is left to numpy (:mod:`openvino_layout`), which places the phases faster.
+The network's final depth-to-space, and an int8 x2 file's global residual, are left to numpy
+(:mod:`openvino_layout`), which places the phases and adds the input faster, to the same values.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import openvino as ov
 
-from sesr_core.runtime.openvino_layout import phases_to_plane, split_output_layout
+from sesr_core.runtime.openvino_layout import phases_to_plane, split_output_layout, split_residual
 
 CACHE_SIZE = 6  # compiled shapes per model (a compiled 288x2048 M5 holds about 100 MB)
 
@@ -52,6 +53,7 @@ class OpenVINOEngine:
         self._core = shared_core()
         self._model = self._core.read_model(str(path))
         self._phase_map = split_output_layout(self._model)  # None: the graph places its own output
+        self._adds_residual = self._phase_map is not None and split_residual(self._model)
         self._cache_size = cache_size
         self._config = {"INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": "LATENCY", "ENABLE_CPU_PINNING": False}
         if profile:
@@ -79,7 +81,7 @@ class OpenVINOEngine:
             request = self.request(tensor.shape)
             output = next(iter(request.infer({0: tensor[None, :, :, None]}).values()))
             if self._phase_map is not None:
-                return phases_to_plane(output, self._phase_map)
+                return phases_to_plane(output, self._phase_map, tensor if self._adds_residual else None)
             return output[0, :, :, 0].copy()
 
     def trim(self) -> None:
