@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = [f"Machine: {machine()}. Model: {Path(args.model).name}. Peak resident memory (ru_maxrss) of a "
              "fresh process per job.", "", "| job | peak (MiB) | time (s) | note |", "|---|---|---|---|",
              f"| baseline: load the model, upscale 64x64 | {results['baseline']['peak_mb']:.0f} | - | "
-             "Python, numpy, PyAV, LiteRT |"]
+             "Python, numpy, PyAV, the engine auto picked (OpenVINO and LiteRT loaded) |"]
     if "image" in results:
         image = results["image"]
         lines.append(f"| 8000x6000 RGB -> 16000x12000 ({args.image_format}) | {image['peak_mb']:.0f} | "

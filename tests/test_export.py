@@ -316,3 +316,13 @@ def test_every_shipped_record_counts_the_fp32_steps_its_card_states():
         parent = training.get("parent_run") or {}
         steps, _ = _fp32_history(record)
         assert steps == training["steps"] + parent.get("steps", 0), entry.name
+
+
+def test_no_shipped_model_holds_an_operator_that_cannot_change_its_output():
+    from sesr_core.models.catalog import shipped_models_dir
+
+    files = sorted(shipped_models_dir().glob("*.tflite"))
+    assert len(files) >= 12
+    for path in files:
+        assert without_identity_ops(path.read_bytes())[1] == [], path.name
+        assert "MINIMUM" not in op_list(path.read_bytes()) or "fp32" in path.name, path.name
