@@ -5,8 +5,8 @@
 On an AVX-512 machine this re-runs itself with ``ONEDNN_MAX_CPU_ISA=AVX2`` (OpenVINO's CPU plugin then uses its
 AVX2 kernels: ``jit_avx2_I8`` in the layer profile), ``NPY_DISABLE_CPU_FEATURES`` (numpy's AVX-512 loops off) and
 ``OPENBLAS_CORETYPE=Haswell`` (OpenBLAS's AVX2 kernels), with its own user data folder so that auto's cached choice
-of the uncapped machine is not reused; OpenVINO is told f32, as a CPU without bf16 would compile (under the cap
-its bf16 kernels fail to compile). XNNPACK reads CPUID itself and cannot be capped, and neither is x264: only the
+of the uncapped machine is not reused (the engine asks OpenVINO for f32, as a CPU without bf16 would compile).
+XNNPACK reads CPUID itself and cannot be capped, and neither is x264: only the
 OpenVINO rows (and the colour work) stand in for an AVX2 machine; LiteRT's rows, and therefore auto's pick, are
 the real machine's. Never write its output to docs/benchmarks.md as a measurement of an AVX2 machine.
 """
@@ -34,18 +34,8 @@ def main() -> int:
         home = tempfile.mkdtemp(prefix="sesr-avx2-stand-in-")
         os.execve(sys.executable, [sys.executable, __file__, *sys.argv[1:]],
                   {**os.environ, **CAPS, "SESR_STUDIO_HOME": home})
-    sys.path.insert(0, str(SPEED.parent.parent))
-    import sesr_core.runtime.openvino_engine as openvino_engine
-
-    opened = openvino_engine.OpenVINOEngine.__init__
-
-    def f32_engine(self, *args, **kwargs) -> None:
-        opened(self, *args, **kwargs)
-        self._config["INFERENCE_PRECISION_HINT"] = "f32"
-
-    openvino_engine.OpenVINOEngine.__init__ = f32_engine
-    print(f"AVX2 stand-in: {' '.join(f'{k}={v}' for k, v in CAPS.items())}; OpenVINO told f32; LiteRT and x264 "
-          "not capped.\n", flush=True)
+    print(f"AVX2 stand-in: {' '.join(f'{k}={v}' for k, v in CAPS.items())}; LiteRT and x264 not capped.\n",
+          flush=True)
     sys.argv = [str(SPEED), *sys.argv[1:]]
     runpy.run_path(str(SPEED), run_name="__main__")
     return 0

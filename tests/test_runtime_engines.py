@@ -89,7 +89,7 @@ def test_openvino_places_the_phases_as_the_graphs_own_depth_to_space(shared_data
             grey = np.asarray(opened.convert("L"))[:160, :200]
         x = (grey / 255).astype(np.float32) if "fp32" in name else (grey.astype(np.int16) - 128).astype(np.int8)
         whole.reshape([1, *x.shape, 1])
-        request = ov.Core().compile_model(whole, "CPU").create_infer_request()
+        request = ov.Core().compile_model(whole, "CPU", {"INFERENCE_PRECISION_HINT": "f32"}).create_infer_request()
         expected = next(iter(request.infer({0: x[None, :, :, None]}).values()))[0, :, :, 0]
         got = engine.run(x)
         if engine._adds_residual:
@@ -97,6 +97,18 @@ def test_openvino_places_the_phases_as_the_graphs_own_depth_to_space(shared_data
             assert np.abs(moved).max() <= 1 and np.count_nonzero(moved) <= 2, np.count_nonzero(moved)
         else:
             assert np.array_equal(got, expected)
+
+
+def test_openvino_runs_an_fp32_file_in_f32_not_bf16(shared_data):
+    """On a CPU with avx512_bf16, OpenVINO left to itself ran the fp32 twin in bf16 (up to 0.004 off LiteRT's)."""
+    from sesr_core.runtime.litert_engine import LiteRTEngine
+    from sesr_core.runtime.openvino_engine import OpenVINOEngine
+
+    path = ROOT / "resources" / "models" / "SESR-M5-x2-fp32.tflite"
+    with Image.open(shared_data / "val" / "Set5" / "HR" / "baby.png") as opened:
+        x = (np.asarray(opened.convert("L"))[:160, :200] / 255).astype(np.float32)
+    openvino, litert = OpenVINOEngine(path, threads=2), LiteRTEngine(path.read_bytes(), threads=2)
+    assert np.abs(openvino.run(x) - litert.run(x)).max() < 1e-5
 
 
 def test_a_graph_without_a_final_depth_to_space_is_left_whole():

@@ -3,7 +3,8 @@
 ``auto`` times each engine on the model and on its fp32 twin (``NAME-fp32.tflite`` beside it, when there is one) on
 a small strip, interleaved, and keeps the fastest. The measurement takes about a second and is cached in the user
 data folder (``engine-choice.json``), keyed by the CPU (model name and vector flags), the engines' versions, the
-thread count and the sha256 of both files: any change measures again. Where OpenVINO cannot be imported, auto uses
+thread count, how the engines compile a file (`ENGINE_SETUP`) and the sha256 of both files: any change measures
+again. Where OpenVINO cannot be imported, auto uses
 LiteRT and says so in one line (:attr:`EngineChoice.note`).
 """
 
@@ -33,6 +34,7 @@ from sesr_core.runtime.engine import (
 from sesr_core.runtime.interpreter import default_threads
 
 CACHE_NAME = "engine-choice.json"
+ENGINE_SETUP = 2  # how the engines compile a file (2: OpenVINO in f32, its tail in numpy): a change measures again
 PROBE_SHAPE = (96, 1024)  # input pixels timed per run: a strip as the tiles are, about 30 ms for SESR-M5
 ROUNDS = 5
 FRAME_PIXELS = 1920 * 1080
@@ -112,7 +114,7 @@ def candidate_label(key: str, path: Path) -> str:
 
 
 def cache_key(files: list[Path], engines: list[str], threads: int) -> str:
-    identity = {"cpu": cpu_identity(), "threads": threads,
+    identity = {"cpu": cpu_identity(), "threads": threads, "setup": ENGINE_SETUP,
                 "engines": {e: engine_version(e) for e in engines},
                 "files": {f.name: sha256_of(f) for f in files}}
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:32]
