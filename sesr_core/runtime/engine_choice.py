@@ -3,9 +3,8 @@
 ``auto`` times each engine on the model and on its fp32 twin (``NAME-fp32.tflite`` beside it, when there is one) on
 a small strip, interleaved, and keeps the fastest. The measurement takes about a second and is cached in the user
 data folder (``engine-choice.json``), keyed by the CPU (model name and vector flags), the engines' versions, the
-thread count, how the engines compile a file (`ENGINE_SETUP`) and the sha256 of both files: any change measures
-again. Where OpenVINO cannot be imported, auto uses
-LiteRT and says so in one line (:attr:`EngineChoice.note`).
+thread count, how the engines compile a file (``ENGINE_SETUP``) and the sha256 of both files: any change measures
+again. Where OpenVINO cannot be imported, auto uses LiteRT and says so in one line (:attr:`EngineChoice.note`).
 """
 
 from __future__ import annotations
