@@ -6,7 +6,7 @@
 Checks, each printed as ok / SKIP / FAIL:
 - ``sesr-studio --version`` names this checkout's version;
 - ``sesr-studio info --engines --json`` lists OpenVINO (and LiteRT) among the bundled engines, with a measured time
-  on the default x2 model;
+  on the default x2 model, and says the bundle can read .tflite files (to drop an older file's identity operators);
 - ``sesr-studio models --json`` lists the shipped models from inside the bundle, the same files as the source tree's;
 - a headless ``sesr-studio upscale`` of sample images (PNG and JPEG) with the bundled default model (engine: auto)
   gives exactly the pixels that the source tree's ``sesr upscale`` gives with the same model on the engine the
@@ -135,6 +135,9 @@ def check_engines(bundle: Bundle) -> str:
     engines = report["engines"]
     if engines.get("openvino", "not available") == "not available" or engines.get("litert") == "not available":
         raise SmokeFailure(f"the bundled engines are {engines}; OpenVINO and LiteRT should both be there")
+    if not report.get("reads_tflite"):
+        raise SmokeFailure("the bundle cannot read .tflite files (LiteRT's schema or flatbuffers is missing), so "
+                           "LiteRT would run an older file's identity operators")
     models = report["models"]
     if not models or "OpenVINO int8" not in models[0]["ms_per_1080p_frame"]:
         raise SmokeFailure(f"auto did not time OpenVINO inside the bundle: {models}")

@@ -15,10 +15,12 @@ def engines_report(threads: int | None = None) -> dict:
     from sesr_core.runtime.engine import ENGINES, engine_version
     from sesr_core.runtime.engine_choice import auto_choice, candidate_label
     from sesr_core.runtime.interpreter import default_threads
+    from sesr_core.runtime.tflite_cleanup import cleanup_available
 
     threads = threads or default_threads()
     report = {"cpu": cpu_identity(), "threads": threads,
-              "engines": {name: engine_version(name) or "not available" for name in ENGINES}, "models": []}
+              "engines": {name: engine_version(name) or "not available" for name in ENGINES},
+              "reads_tflite": cleanup_available(), "models": []}
     for scale in SCALES:
         try:
             entry = default_model(scale)

@@ -24,8 +24,6 @@ with native_stderr_silenced():
     import tensorflow as tf
     import tf_keras as keras
     from absl import logging as absl_logging
-    from tensorflow.lite.python import schema_py_generated as tflite_schema
-    from tensorflow.lite.tools import flatbuffer_utils as tflite_flatbuffers
 
     tf.config.list_physical_devices()  # CUDA is probed (and complains on a machine without it) here, quietly
 
@@ -34,4 +32,4 @@ if not os.environ.get("SESR_DEBUG"):
     absl_logging.set_verbosity(absl_logging.ERROR)
     warnings.filterwarnings("ignore", message="Statistics for quantized inputs were expected")
 
-__all__ = ["tf", "keras", "tflite_flatbuffers", "tflite_schema"]
+__all__ = ["tf", "keras"]

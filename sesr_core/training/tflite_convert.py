@@ -1,7 +1,7 @@
 """Export a collapsed (or quantised collapsed) SESR model to .tflite: fp32, or fully int8 with builtin ops only.
 
-The converter's output loses the operators that cannot change it (:mod:`tflite_cleanup`: the output clip the int8
-grid already makes), so every engine runs only the passes that matter.
+The converter's output loses the operators that cannot change it (:mod:`sesr_core.runtime.tflite_cleanup`: the
+output clip the int8 grid already makes), so every engine runs only the passes that matter.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from sesr_core.runtime.tflite_cleanup import without_identity_ops
 from sesr_core.training._tf import keras, tf
-from sesr_core.training.tflite_cleanup import without_identity_ops
 
 
 def _converter(model: keras.Model):

@@ -18,25 +18,41 @@ An operator is dropped only when that holds for every possible input:
 
 An operator that requantises (input and output quantised differently) is kept. Tensors and buffers no operator uses
 any more are removed.
+
+The export applies it to every file it writes; the LiteRT engine applies it to what it loads, so that a file
+exported before (a user model) runs as fast. It needs only LiteRT's copy of the .tflite schema, no TensorFlow.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sesr_core.training._tf import tflite_flatbuffers as flatbuffer_utils
-from sesr_core.training._tf import tflite_schema as schema
+try:  # LiteRT's copy of the .tflite schema (no TensorFlow); tflite-runtime has none
+    import flatbuffers
+    from ai_edge_litert import schema_py_generated as schema
+except ImportError:  # pragma: no cover - only without ai-edge-litert
+    flatbuffers = schema = None
 
-_OPS = schema.BuiltinOperator
-_INT8 = schema.TensorType.INT8
-_FLOAT32 = schema.TensorType.FLOAT32
-_NON_NEGATIVE_FUSED = (schema.ActivationFunctionType.RELU, schema.ActivationFunctionType.RELU6)
+_FILE_IDENTIFIER = b"TFL3"
+if schema is not None:
+    _OPS = schema.BuiltinOperator
+    _INT8 = schema.TensorType.INT8
+    _FLOAT32 = schema.TensorType.FLOAT32
+    _NON_NEGATIVE_FUSED = (schema.ActivationFunctionType.RELU, schema.ActivationFunctionType.RELU6)
+
+
+def cleanup_available() -> bool:
+    """Whether this installation can read and write .tflite files (LiteRT's schema and flatbuffers)."""
+    return schema is not None
 
 
 def without_identity_ops(content: bytes) -> tuple[bytes, list[str]]:
     """``content`` without the operators that cannot change its output; returns (new content, names of the
-    dropped operators, e.g. ["MINIMUM", "RELU"]). Unchanged content when there is nothing to drop."""
-    model = flatbuffer_utils.convert_bytearray_to_object(bytearray(content))
+    dropped operators, e.g. ["MINIMUM", "RELU"]). Unchanged content when there is nothing to drop (or no schema
+    to read it with: :func:`cleanup_available`)."""
+    if schema is None:
+        return content, []
+    model = schema.ModelT.InitFromObj(schema.Model.GetRootAs(bytearray(content), 0))
     dropped: list[str] = []
     for subgraph in model.subgraphs:
         while (index := _first_identity(model, subgraph)) is not None:
@@ -46,7 +62,9 @@ def without_identity_ops(content: bytes) -> tuple[bytes, list[str]]:
     if not dropped:
         return content, []
     _prune_buffers(model)
-    return bytes(flatbuffer_utils.convert_object_to_bytearray(model)), dropped
+    builder = flatbuffers.Builder(len(content) + 1024)
+    builder.Finish(model.Pack(builder), file_identifier=_FILE_IDENTIFIER)
+    return bytes(builder.Output()), dropped
 
 
 def _op_code(model, operator) -> int:
