@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
+from sesr_core.cli.scored_model import scored_model
 from sesr_core.cli.upscale_cmd import add_engine_argument
 from sesr_core.errors import ModelError, SesrError
 from sesr_core.evaluation.pairs import load_eval_pairs
@@ -57,24 +57,6 @@ def predictor_for(model: str, scale: int, checkpoint: str = "last", engine: str 
     path = find_model(model, scale).path
     sr_model, choice = scored_model(path, scale, engine)
     return sr_model.upscale_y, f"{path.name} ({sr_model.precision}, {choice.label})"
-
-
-def scored_model(path: Path, scale: int, engine: str | None = None, noted: set[str] | None = None):
-    """(SRModel, engine choice) of the .tflite at ``path`` as eval scores it: on the engine ``--engine`` asks for, never
-    its fp32 twin; its engine note printed once (per ``noted`` set, when given); a wrong scale is an error."""
-    from sesr_core.runtime.engine_choice import choose_engine
-    from sesr_core.runtime.sr_model import SRModel
-
-    SRModel.check(path)
-    choice = choose_engine(engine, path, allow_twin=False)
-    if choice.note and (noted is None or choice.note not in noted):
-        if noted is not None:
-            noted.add(choice.note)
-        print(f"note: {choice.note}", file=sys.stderr)
-    sr_model = SRModel(path, engine=choice.engine)
-    if sr_model.scale != scale:
-        raise ModelError(f"'{path}' is an x{sr_model.scale} model, not x{scale}; fix --scale or pick another model.")
-    return sr_model, choice
 
 
 def family_for(model: str, scale: int, engine: str | None = None):

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from sesr_core.cli.scored_model import scored_model
 from sesr_core.evaluation.pairs import ImagePair
 from sesr_core.models.catalog import CatalogEntry, family_variants
 from sesr_core.models.jpeg_variants import nearest_variant, variant_label
@@ -35,8 +36,6 @@ class FamilyPredictor:
         return self._model(quality).upscale_y
 
     def _model(self, quality: int):
-        from sesr_core.cli.eval_cmd import scored_model
-
         if quality not in self._models:
             self._models[quality] = scored_model(self.variants[quality].path, self.scale, self.engine, self._notes)[0]
         return self._models[quality]
