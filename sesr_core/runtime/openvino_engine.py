@@ -57,8 +57,11 @@ class OpenVINOEngine:
         self.threads = threads
         self._core = shared_core()
         self._model = self._core.read_model(str(path))
-        self._phase_map = split_output_layout(self._model)  # None: the graph places its own output
-        self._adds_residual = self._phase_map is not None and split_residual(self._model)
+        try:
+            self._phase_map = split_output_layout(self._model)  # None: the graph places its own output
+            self._adds_residual = self._phase_map is not None and split_residual(self._model)
+        except Exception:  # noqa: BLE001 - a graph the split does not understand runs whole, as written
+            self._model, self._phase_map, self._adds_residual = self._core.read_model(str(path)), None, False
         self._cache_size = cache_size
         self._config = {"INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": "LATENCY", "ENABLE_CPU_PINNING": False,
                         "INFERENCE_PRECISION_HINT": "f32"}

@@ -52,13 +52,22 @@ def without_identity_ops(content: bytes) -> tuple[bytes, list[str]]:
     to read it with: :func:`cleanup_available`)."""
     if schema is None:
         return content, []
+    try:
+        return _cleaned(content)
+    except Exception:  # noqa: BLE001 - a file this pass cannot read is left as it is, for LiteRT to judge
+        return content, []
+
+
+def _cleaned(content: bytes) -> tuple[bytes, list[str]]:
     model = schema.ModelT.InitFromObj(schema.Model.GetRootAs(bytearray(content), 0))
     dropped: list[str] = []
-    for subgraph in model.subgraphs:
+    for number, subgraph in enumerate(model.subgraphs):
+        before = len(dropped)
         while (index := _first_identity(model, subgraph)) is not None:
             dropped.append(_op_name(model, subgraph.operators[index]))
             _bypass(subgraph, index)
-        _prune_tensors(subgraph)
+        if len(dropped) > before:
+            _prune_tensors(model, number)
     if not dropped:
         return content, []
     _prune_buffers(model)
@@ -100,8 +109,12 @@ def _constant(model, subgraph, index: int) -> np.ndarray | None:
 
 
 def _first_identity(model, subgraph) -> int | None:
+    """The first operator that cannot change its output (never one that writes a subgraph output)."""
     producers = _producers(subgraph)
+    outputs = {int(i) for i in subgraph.outputs}
     for index, op in enumerate(subgraph.operators):
+        if len(op.outputs) != 1 or int(op.outputs[0]) in outputs:
+            continue
         code = _op_code(model, op)
         if code == _OPS.RELU and _relu_is_identity(model, subgraph, op, producers):
             return index
@@ -165,7 +178,6 @@ def _bypass(subgraph, index: int) -> None:
     source = int(op.inputs[0]) if len(op.inputs) == 1 else _variable_input(subgraph, op)
     for other in subgraph.operators:
         other.inputs = np.array([source if int(i) == output else int(i) for i in other.inputs], np.int32)
-    subgraph.outputs = np.array([source if int(i) == output else int(i) for i in subgraph.outputs], np.int32)
 
 
 def _variable_input(subgraph, op) -> int:
@@ -173,8 +185,10 @@ def _variable_input(subgraph, op) -> int:
     return next(int(i) for i in op.inputs if int(i) in produced)
 
 
-def _prune_tensors(subgraph) -> None:
-    """Keep only the tensors an operator or the subgraph's inputs and outputs refer to, renumbered in order."""
+def _prune_tensors(model, number: int) -> None:
+    """Keep only the tensors an operator or subgraph ``number``'s inputs and outputs refer to, renumbered in order
+    (in the signatures too)."""
+    subgraph = model.subgraphs[number]
     used = sorted({int(i) for op in subgraph.operators for i in (*op.inputs, *op.outputs) if int(i) >= 0}
                   | {int(i) for i in (*subgraph.inputs, *subgraph.outputs)})
     renumber = {old: new for new, old in enumerate(used)}
@@ -186,6 +200,10 @@ def _prune_tensors(subgraph) -> None:
     for op in subgraph.operators:
         op.inputs, op.outputs = mapped(op.inputs), mapped(op.outputs)
     subgraph.inputs, subgraph.outputs = mapped(subgraph.inputs), mapped(subgraph.outputs)
+    for signature in model.signatureDefs or []:
+        if signature.subgraphIndex == number:
+            for entry in (*(signature.inputs or []), *(signature.outputs or [])):
+                entry.tensorIndex = renumber[entry.tensorIndex]
 
 
 def _prune_buffers(model) -> None:
