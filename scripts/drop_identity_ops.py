@@ -21,7 +21,7 @@ from PIL import Image
 from sesr_core.atomic import write_bytes_atomic
 from sesr_core.models.card import read_card, sha256_of, write_card
 from sesr_core.runtime.engine import open_engine
-from sesr_core.runtime.interpreter import interpreter_class
+from sesr_core.runtime.litert_engine import LiteRTEngine
 from sesr_core.runtime.tflite_cleanup import without_identity_ops
 
 RESOURCES = Path(__file__).resolve().parents[1] / "resources"
@@ -38,16 +38,6 @@ def network_input(plane: np.ndarray, fp32: bool) -> np.ndarray:
     return (plane / 255).astype(np.float32) if fp32 else (plane.astype(np.int16) - 128).astype(np.int8)
 
 
-def as_written(content: bytes, x: np.ndarray) -> np.ndarray:
-    """The file's output on a plain LiteRT interpreter, every operator as written (the engine would drop them)."""
-    interpreter = interpreter_class()(model_content=content, num_threads=2)
-    interpreter.resize_tensor_input(0, [1, *x.shape, 1])
-    interpreter.allocate_tensors()
-    interpreter.set_tensor(interpreter.get_input_details()[0]["index"], x[None, :, :, None])
-    interpreter.invoke()
-    return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])[0, :, :, 0]
-
-
 def differing_values(old: Path, new: Path, planes: list[np.ndarray], fp32: bool) -> dict[str, int]:
     """Per engine, how many output values differ between the ``old`` and the ``new`` file over ``planes``."""
     inputs = [network_input(p, fp32) for p in planes]
@@ -57,8 +47,8 @@ def differing_values(old: Path, new: Path, planes: list[np.ndarray], fp32: bool)
     finally:
         before.close()
         after.close()
-    counts["litert"] = sum(int(np.count_nonzero(as_written(old.read_bytes(), x) != as_written(new.read_bytes(), x)))
-                           for x in inputs)
+    before, after = (LiteRTEngine(f.read_bytes(), 2, as_written=True) for f in (old, new))  # every operator
+    counts["litert"] = sum(int(np.count_nonzero(before.run(x) != after.run(x))) for x in inputs)
     return counts
 
 

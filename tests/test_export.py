@@ -16,6 +16,7 @@ from sesr_core.evaluation.protocol import evaluate  # noqa: E402
 from sesr_core.models.card import read_card, sha256_of  # noqa: E402
 from sesr_core.models.presets import ModelConfig  # noqa: E402
 from sesr_core.runtime.engine import open_engine  # noqa: E402
+from sesr_core.runtime.litert_engine import LiteRTEngine  # noqa: E402
 from sesr_core.runtime.model_graph import analysis_interpreter  # noqa: E402
 from sesr_core.runtime.sr_model import SRModel  # noqa: E402
 from sesr_core.runtime.tflite_cleanup import without_identity_ops  # noqa: E402
@@ -53,13 +54,14 @@ def qat_run(tmp_path_factory, folders):
     return run
 
 
+def op_list(content: bytes) -> list[str]:
+    """The operators of a .tflite file as written, in order (no delegate applied)."""
+    return [op["op_name"] for op in analysis_interpreter(content)._get_ops_details()]
+
+
 def op_names(path) -> set[str]:
     """The operators of a .tflite file as written (no delegate applied)."""
-    from ai_edge_litert.interpreter import Interpreter, OpResolverType
-
-    interpreter = Interpreter(model_path=str(path),
-                              experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
-    return {op["op_name"] for op in interpreter._get_ops_details()}
+    return set(op_list(path.read_bytes()))
 
 
 def test_int8_file_is_fully_quantised_builtin_and_carded(qat_run, folders):
@@ -158,26 +160,6 @@ def test_fp32_file_equals_the_collapsed_model(qat_run, folders):
     np.testing.assert_allclose(model.upscale_y(lr), expected, atol=1e-5)
 
 
-def op_list(content: bytes) -> list[str]:
-    from ai_edge_litert.interpreter import Interpreter, OpResolverType
-
-    interpreter = Interpreter(model_content=content,
-                              experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
-    return [op["op_name"] for op in interpreter._get_ops_details()]
-
-
-def litert_as_written(content: bytes, x: np.ndarray) -> np.ndarray:
-    """The file's output on a plain LiteRT interpreter (every operator as written)."""
-    from ai_edge_litert.interpreter import Interpreter
-
-    interpreter = Interpreter(model_content=content, num_threads=2)
-    interpreter.resize_tensor_input(0, [1, *x.shape, 1])
-    interpreter.allocate_tensors()
-    interpreter.set_tensor(interpreter.get_input_details()[0]["index"], x[None, :, :, None])
-    interpreter.invoke()
-    return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])[0, :, :, 0]
-
-
 @pytest.mark.parametrize("precision", ["int8", "fp32"])
 def test_export_drops_the_clip_the_output_grid_already_makes_and_no_output_value_moves(
         qat_run, folders, tmp_path, precision):
@@ -207,10 +189,11 @@ def test_export_drops_the_clip_the_output_grid_already_makes_and_no_output_value
                                     for n in ("raw", "cleaned"))
     litert = open_engine("litert", paths["raw"], raw, 2)  # the engine drops them from what it loads
     assert litert.dropped == dropped
+    raw_litert = LiteRTEngine(raw, 2, as_written=True)  # every operator as written
     for x in inputs:
         assert np.array_equal(openvino_raw.run(x), openvino_clean.run(x))
-        as_written = litert_as_written(raw, x)
-        assert np.array_equal(as_written, litert_as_written(cleaned, x))
+        as_written = raw_litert.run(x)
+        assert np.array_equal(as_written, LiteRTEngine(cleaned, 2, as_written=True).run(x))
         assert np.array_equal(as_written, litert.run(x))
 
 

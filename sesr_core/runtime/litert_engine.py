@@ -30,8 +30,9 @@ class LiteRTEngine:
 
     name = "litert"
 
-    def __init__(self, content: bytes, threads: int, pool_size: int = POOL_SIZE) -> None:
-        self._content, self.dropped = without_identity_ops(content)  # dropped: names of the operators left out
+    def __init__(self, content: bytes, threads: int, pool_size: int = POOL_SIZE, as_written: bool = False) -> None:
+        """``as_written`` runs every operator of ``content`` (to compare a file with its cleaned self)."""
+        self._content, self.dropped = (content, []) if as_written else without_identity_ops(content)
         self.threads = threads
         self._pool_size = pool_size
         self._pool: OrderedDict[int, tuple[object, tuple[int, int]]] = OrderedDict()  # id -> (interpreter, shape)

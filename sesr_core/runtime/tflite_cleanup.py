@@ -141,28 +141,30 @@ def _never_negative(model, subgraph, index: int, producers, depth: int = 4) -> b
     if getattr(op.builtinOptions, "fusedActivationFunction", None) in _NON_NEGATIVE_FUSED:
         return True
     if code == _OPS.MINIMUM:
-        variable, constant = _variable_and_constant(model, subgraph, op)
+        variable, _, constant = _variable_and_constant(model, subgraph, op)
         return (constant is not None and bool(np.all(constant >= 0))
                 and _never_negative(model, subgraph, variable, producers, depth - 1))
     return False
 
 
-def _variable_and_constant(model, subgraph, op) -> tuple[int, np.ndarray | None]:
+def _variable_and_constant(model, subgraph, op) -> tuple[int, int, np.ndarray | None]:
+    """(variable input, constant input, the constant's values) of a binary operator; values None when it has no
+    constant operand."""
     first, second = (int(i) for i in op.inputs)
     for variable, constant in ((first, second), (second, first)):
         values = _constant(model, subgraph, constant)
         if values is not None and _constant(model, subgraph, variable) is None:
-            return variable, values
-    return first, None
+            return variable, constant, values
+    return first, second, None
 
 
 def _minimum_is_identity(model, subgraph, op) -> bool:
-    variable, constant = _variable_and_constant(model, subgraph, op)
+    variable, constant_index, constant = _variable_and_constant(model, subgraph, op)
     source, target = subgraph.tensors[variable], subgraph.tensors[op.outputs[0]]
     if constant is None or source.type != _INT8 or target.type != _INT8:
         return False
     q = _quantisation(source)
-    q_constant = _quantisation(subgraph.tensors[op.inputs[1] if variable == op.inputs[0] else op.inputs[0]])
+    q_constant = _quantisation(subgraph.tensors[constant_index])
     if q is None or q != _quantisation(target) or q_constant is None:
         return False
     if q_constant == q:
